@@ -1,0 +1,58 @@
+"""Where the course finds its files and its results database.
+
+Every location can be overridden by an environment variable, so that tests,
+JupyterHub deployments and CI can point the course elsewhere:
+
+``COURSE_QUIZZES_DIR``
+    The question banks (default: ``quizzes/`` in the project).
+``COURSE_NOTEBOOKS_DIR``
+    The lesson notebooks (default: ``notebooks/`` in the project).
+``COURSE_DATA_DIR``
+    The learner's local data: the SQLite results database, the outbox of
+    answers waiting to be sent, the remembered learner name
+    (default: ``var/`` in the project, which git ignores).
+``COURSE_DB_URL``
+    An SQLAlchemy URL for the results store (default: a SQLite file
+    ``results.sqlite`` in the data directory). A clinic on a shared
+    JupyterHub sets a PostgreSQL URL here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dir(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable, "").strip()
+    return Path(value).expanduser() if value else default
+
+
+def quizzes_dir() -> Path:
+    """The folder that holds the question banks."""
+    return _dir("COURSE_QUIZZES_DIR", PROJECT_ROOT / "quizzes")
+
+
+def notebooks_dir() -> Path:
+    """The folder that holds the lesson notebooks."""
+    return _dir("COURSE_NOTEBOOKS_DIR", PROJECT_ROOT / "notebooks")
+
+
+def data_dir() -> Path:
+    """The folder for the local database, the outbox and the learner's name."""
+    return _dir("COURSE_DATA_DIR", PROJECT_ROOT / "var")
+
+
+def database_url() -> str:
+    """The results store's SQLAlchemy URL."""
+    url = os.environ.get("COURSE_DB_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'results.sqlite'}"
+
+
+def outbox_path() -> Path:
+    """The file where answers wait while the database cannot be reached."""
+    return data_dir() / "outbox.jsonl"
