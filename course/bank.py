@@ -1,0 +1,678 @@
+"""Question banks: load the YAML files in ``quizzes/`` into typed models, or say exactly what is wrong.
+
+A bank that is wrong fails loudly at load time. Every problem of a file is collected (not only
+the first) and reported as ``file:line: question-id: field: message``, in words a course author
+understands. The format itself is documented in ``docs/writing-questions.md``.
+
+The models are pydantic v2 classes; the question types are a discriminated union on ``type``.
+Each question is validated on its own, so a mistake in one question never hides the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Iterable, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from course import config
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+QUESTION_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "true_false",
+    "numeric",
+    "ordering",
+    "matching",
+    "free_text",
+)
+
+
+class _Model(BaseModel):
+    """Strict about unknown fields (a typo is an error), forgiving about `text: 1970`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+# --- question parts ---------------------------------------------------------------------------
+
+
+class Option(_Model):
+    """A choice in a single- or multiple-choice question."""
+
+    id: Ident
+    text: Text
+    correct: bool = False
+    feedback: Text | None = None
+
+
+class Item(_Model):
+    """An item to put in order."""
+
+    id: Ident
+    text: Text
+
+
+class Pair(_Model):
+    """A left item and the right item it matches; the right item is identified by the pair's id."""
+
+    id: Ident
+    left: Text
+    right: Text
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+class _Question(_Model):
+    id: Ident
+    section: Text
+    prompt: Text
+    explanation: Text
+    points: float = Field(default=1.0, gt=0)
+    critical: bool = False
+    source: Text | None = None
+
+    @property
+    def gradable(self) -> bool:
+        """False for questions a trainer scores (free text)."""
+        return True
+
+
+class SingleChoice(_Question):
+    """One right option."""
+
+    type: Literal["single_choice"]
+    options: list[Option] = Field(min_length=2)
+
+
+class MultipleChoice(_Question):
+    """Select all that apply: partial credit, right minus wrong over the number of right options."""
+
+    type: Literal["multiple_choice"]
+    options: list[Option] = Field(min_length=2)
+
+
+class TrueFalse(_Question):
+    """A statement that is true or false; ``feedback`` is shown for the wrong answer."""
+
+    type: Literal["true_false"]
+    answer: bool
+    feedback: Text | None = None
+
+
+class Numeric(_Question):
+    """A number: ``answer`` (± ``tolerance``) or a range ``min``..``max``; optional ``unit``."""
+
+    type: Literal["numeric"]
+    answer: float | None = None
+    tolerance: float = 0.0
+    min: float | None = None
+    max: float | None = None
+    unit: Text | None = None
+    unit_aliases: list[Text] = Field(default_factory=list)
+
+
+class Ordering(_Question):
+    """Items listed in the right order; the quiz shows them shuffled."""
+
+    type: Literal["ordering"]
+    items: list[Item]
+
+
+class Matching(_Question):
+    """Pair each left item with a right item; ``distractors`` are extra right items."""
+
+    type: Literal["matching"]
+    pairs: list[Pair] = Field(min_length=2)
+    distractors: list[Item] = Field(default_factory=list)
+
+    def right_items(self) -> list[Item]:
+        """Every choice on the right: the pairs' right sides, then the distractors."""
+        return [Item(id=p.id, text=p.right) for p in self.pairs] + list(self.distractors)
+
+
+class FreeText(_Question):
+    """A written answer kept for a trainer to score; the explanation is the model answer."""
+
+    type: Literal["free_text"]
+    max_length: int | None = Field(default=None, gt=0)
+
+    @property
+    def gradable(self) -> bool:
+        return False
+
+
+Question = Annotated[
+    Union[SingleChoice, MultipleChoice, TrueFalse, Numeric, Ordering, Matching, FreeText],
+    Field(discriminator="type"),
+]
+_QUESTION = TypeAdapter(Question)
+
+
+class Draw(_Model):
+    """How an assessment draws its questions from other banks."""
+
+    banks: list[Ident] = Field(min_length=1)
+    count: int = Field(gt=0)
+    min_per_bank: int = Field(default=0, ge=0)
+
+
+class _Header(_Model):
+    quiz: Ident
+    title: Text
+    lesson: Text
+    mode: Literal["practice", "assessment"]
+    pass_mark: float | None = Field(default=None, ge=0, le=100)
+    draw: Draw | None = None
+    questions: list[Any] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A loaded question bank."""
+
+    quiz: str
+    title: str
+    lesson: str
+    mode: str
+    pass_mark: float | None
+    questions: tuple[Question, ...]
+    draw: Draw | None
+    path: Path
+    version: str
+    """A content hash of the bank file: stored with every answer."""
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id; KeyError if the bank has none."""
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def section(self, name: str) -> list[Question]:
+        """The questions that check one lesson section, in bank order."""
+        return [q for q in self.questions if q.section == name]
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+BANK_LEVEL = "(bank)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a bank, located by file, line, question id and field."""
+
+    file: str
+    question: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.question}: {self.field}: {self.message}"
+
+
+class BankError(Exception):
+    """A bank (or several) could not be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# --- YAML with positions ----------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    """A path as an author would type it: relative to the working folder when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
+    """The 1-based line of the deepest node reached by following ``path`` from ``node``."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for step in path:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == step:
+                    child = value
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            child = node.value[step]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _duplicate_keys(node: yaml.Node, trail: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], str, int]]:
+    """Yield (path to the mapping, key, line) for every key written twice in one mapping."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    yield trail, key.value, key.start_mark.line + 1
+                seen.add(key.value)
+                yield from _duplicate_keys(value, trail + (key.value,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            yield from _duplicate_keys(value, trail + (i,))
+
+
+# --- turning pydantic errors into an author's words -------------------------------------------
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "type"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a field of this kind of question (check the spelling)"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} may use only letters, digits, '-', '_' and '.'"
+    if kind in ("string_type",):
+        return f"must be text (got {value!r})"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false (got {value!r})"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        return f"must be a number (got {value!r})"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} entries (got {ctx.get('actual_length', 0)})"
+    if kind == "list_type":
+        return "must be a list (each entry starting with '-')"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of fields (key: value)"
+    if kind == "union_tag_invalid":
+        return f"unknown question type {ctx.get('tag')!r}; use one of: {', '.join(QUESTION_TYPES)}"
+    if kind == "union_tag_not_found":
+        return f"is required; use one of: {', '.join(QUESTION_TYPES)}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} (got {value!r})"
+    if kind == "greater_than":
+        return f"must be greater than {ctx.get('gt')} (got {value!r})"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')} (got {value!r})"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')} (got {value!r})"
+    return str(error.get("msg", kind))
+
+
+# --- checks pydantic cannot express -----------------------------------------------------------
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: list[str] = []
+    for v in values:
+        key = v.casefold()
+        if key in seen and v not in dups:
+            dups.append(v)
+        seen.add(key)
+    return dups
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _texts(entries: list[dict[str, Any]], key: str) -> list[str]:
+    return [str(e[key]).strip() for e in entries if isinstance(e.get(key), (str, int, float)) and str(e[key]).strip()]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _rule_problems(q: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """(field path, message) for each rule about a question's key that is broken.
+
+    These rules work on the raw YAML data, so they are reported even when the question also has
+    a missing or mistyped field: an author sees every problem of a question at once.
+    """
+    out: list[tuple[tuple[Any, ...], str]] = []
+    kind = q.get("type")
+    if kind in ("single_choice", "multiple_choice"):
+        options = _entries(q.get("options"))
+        for d in _duplicates(_texts(options, "id")):
+            out.append((("options",), f"option id {d!r} is used twice"))
+        for d in _duplicates(_texts(options, "text")):
+            out.append((("options",), f"option text {d!r} is used twice"))
+        correct = _texts([o for o in options if o.get("correct") is True], "id")
+        if options and not correct:
+            out.append((("options",), "no option is marked correct: true"))
+        if kind == "single_choice" and len(correct) > 1:
+            out.append(
+                (
+                    ("options",),
+                    f"a single_choice question has exactly one correct option, but {len(correct)} are "
+                    f"({', '.join(correct)}); use multiple_choice for 'select all that apply'",
+                )
+            )
+    elif kind == "numeric":
+        low, high, tolerance = (_number(q.get(k)) for k in ("min", "max", "tolerance"))
+        has_range = "min" in q or "max" in q
+        if "answer" not in q and not has_range:
+            out.append((("answer",), "is required (or give min and max for a range)"))
+        if "answer" in q and has_range:
+            out.append((("answer",), "give either answer (with tolerance) or min and max, not both"))
+        if has_range and ("min" not in q or "max" not in q):
+            missing = "min" if "min" not in q else "max"
+            out.append(((missing,), "is required when a range is given (give both min and max)"))
+        if low is not None and high is not None and low > high:
+            out.append((("min",), f"min ({low:g}) is above max ({high:g})"))
+        if tolerance is not None and tolerance < 0:
+            out.append((("tolerance",), f"must not be negative (got {tolerance:g})"))
+        if "tolerance" in q and has_range and "answer" not in q:
+            out.append((("tolerance",), "applies to answer, not to a min..max range"))
+        if q.get("unit_aliases") and not q.get("unit"):
+            out.append((("unit_aliases",), "needs a unit"))
+    elif kind == "ordering":
+        items = _entries(q.get("items"))
+        if len(items) < 2:
+            out.append((("items",), f"an ordering needs at least 2 items (got {len(items)})"))
+        for d in _duplicates(_texts(items, "id")):
+            out.append((("items",), f"item id {d!r} is used twice"))
+        for d in _duplicates(_texts(items, "text")):
+            out.append((("items",), f"item text {d!r} is used twice"))
+    elif kind == "matching":
+        pairs = _entries(q.get("pairs"))
+        distractors = _entries(q.get("distractors"))
+        for d in _duplicates(_texts(pairs, "id") + _texts(distractors, "id")):
+            out.append((("pairs",), f"id {d!r} is used twice among the pairs and distractors"))
+        for d in _duplicates(_texts(pairs, "left")):
+            out.append((("pairs",), f"left item {d!r} is used twice"))
+        for d in _duplicates(_texts(pairs, "right") + _texts(distractors, "text")):
+            out.append((("pairs",), f"right item {d!r} is used twice"))
+    return out
+
+
+def lesson_headings(notebook: Path) -> list[str]:
+    """The text of every ``##`` heading in a notebook's Markdown cells."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    headings: list[str] = []
+    for cell in data.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else source
+        for line in text.splitlines():
+            if line.startswith("## "):
+                headings.append(line[3:].strip())
+    return headings
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | None, list[Problem]]:
+    """Load one bank file; return the bank (None if it has problems) and every problem found.
+
+    When ``notebooks`` is given, the bank's lesson must exist there and every question's
+    ``section`` must be a ``##`` heading of that lesson.
+    """
+    path = Path(path)
+    name = _display(path)
+    problems: list[Problem] = []
+
+    def problem(question: str, field: str, message: str, line: int | None = None) -> None:
+        problems.append(Problem(name, question, field, message, line))
+
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        problem(BANK_LEVEL, "file", f"cannot be read ({exc.strerror or exc})")
+        return None, problems
+    except UnicodeDecodeError:
+        problem(BANK_LEVEL, "file", "is not UTF-8 text")
+        return None, problems
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(s for s in (exc.context, exc.problem) if s)
+        problem(BANK_LEVEL, "yaml", f"invalid YAML: {what}", line)
+        return None, problems
+    except yaml.YAMLError as exc:
+        problem(BANK_LEVEL, "yaml", f"invalid YAML: {exc}")
+        return None, problems
+
+    if not isinstance(data, dict):
+        problem(BANK_LEVEL, "file", "must be a mapping with quiz, title, lesson, mode and questions", 1)
+        return None, problems
+
+    for trail, key, line in _duplicate_keys(root):
+        qid = BANK_LEVEL
+        if len(trail) >= 2 and trail[0] == "questions" and isinstance(trail[1], int):
+            qdata = (data.get("questions") or [None] * (trail[1] + 1))[trail[1]]
+            qid = _question_label(qdata, trail[1])
+            trail = trail[2:]
+        problem(qid, _field_name(trail + (key,)), "is written twice in the same place (the second would silently win)", line)
+
+    header: _Header | None = None
+    try:
+        header = _Header.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] == "questions" and len(loc) > 1:
+                continue  # questions are validated one by one below
+            problem(BANK_LEVEL, _field_name(loc), _message(err), _line_of(root, loc))
+
+    raw_questions = data.get("questions")
+    if not isinstance(raw_questions, list):
+        raw_questions = []
+    if header and not raw_questions and header.draw is None:
+        problem(BANK_LEVEL, "questions", "a bank needs at least one question (or a draw)", _line_of(root, ("questions",)))
+
+    questions: list[Question] = []
+    headings: list[str] | None = None
+    lesson = data.get("lesson")
+    if notebooks is not None and isinstance(lesson, str) and lesson.strip():
+        notebook = Path(notebooks) / lesson.strip()
+        if notebook.is_file():
+            headings = lesson_headings(notebook)
+        else:
+            problem(BANK_LEVEL, "lesson", f"notebook {lesson!r} not found in {_display(Path(notebooks))}", _line_of(root, ("lesson",)))
+
+    seen_ids: dict[str, int] = {}
+    for index, qdata in enumerate(raw_questions):
+        label = _question_label(qdata, index)
+        base = ("questions", index)
+        if label in seen_ids:
+            problem(label, "id", f"is used twice in this bank (also question {seen_ids[label] + 1})", _line_of(root, base + ("id",)))
+        seen_ids.setdefault(label, index)
+        if isinstance(qdata, dict):
+            for loc, message in _rule_problems(qdata):
+                problem(label, _field_name(loc), message, _line_of(root, base + loc))
+            section = qdata.get("section")
+            if headings is not None and isinstance(section, str) and section.strip() and section.strip() not in headings:
+                shown = "; ".join(repr(h) for h in headings) or "none"
+                problem(label, "section", f"{section.strip()!r} is not a '##' heading of {lesson} (its headings: {shown})", _line_of(root, base + ("section",)))
+        try:
+            questions.append(_QUESTION.validate_python(qdata))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                if loc and loc[0] in QUESTION_TYPES:
+                    loc = loc[1:]
+                problem(label, _field_name(loc), _message(err), _line_of(root, base + loc))
+
+    problems.sort(key=lambda p: p.line or 0)
+    if problems or header is None:
+        return None, problems
+    bank = Bank(
+        quiz=header.quiz,
+        title=header.title,
+        lesson=header.lesson,
+        mode=header.mode,
+        pass_mark=header.pass_mark,
+        questions=tuple(questions),
+        draw=header.draw,
+        path=path,
+        version=hashlib.sha256(raw).hexdigest()[:16],
+    )
+    return bank, problems
+
+
+def _question_label(qdata: Any, index: int) -> str:
+    if isinstance(qdata, dict) and isinstance(qdata.get("id"), (str, int)) and str(qdata["id"]).strip():
+        return str(qdata["id"]).strip()
+    return f"question {index + 1}"
+
+
+def load_bank(path: Path | str, *, notebooks: Path | None = None) -> Bank:
+    """Load one bank file, or raise :class:`BankError` naming every problem."""
+    bank, problems = check_bank(Path(path), notebooks=notebooks)
+    if problems or bank is None:
+        raise BankError(problems)
+    return bank
+
+
+@dataclass(frozen=True)
+class Course:
+    """Every bank of the course, by quiz id."""
+
+    banks: dict[str, Bank]
+
+    def bank(self, quiz: str) -> Bank:
+        """The bank with this quiz id; KeyError with the known ids if there is none."""
+        try:
+            return self.banks[quiz]
+        except KeyError:
+            raise KeyError(f"no quiz {quiz!r}; the course has: {', '.join(sorted(self.banks))}") from None
+
+    def question(self, question_id: str) -> tuple[Bank, Question]:
+        """The bank and the question for a question id."""
+        for bank in self.banks.values():
+            for q in bank.questions:
+                if q.id == question_id:
+                    return bank, q
+        raise KeyError(question_id)
+
+    @property
+    def version(self) -> str:
+        """A hash of every bank's version: changes whenever any bank changes."""
+        joined = ",".join(f"{k}={b.version}" for k, b in sorted(self.banks.items()))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def bank_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their ``*.yaml`` / ``*.yml`` files, sorted; keep files as they are."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def check_course(paths: Iterable[Path], *, notebooks: Path | None = None) -> tuple[dict[str, Bank], list[Problem]]:
+    """Check several bank files together: each file, then ids shared across files and draws."""
+    banks: dict[str, Bank] = {}
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for path in bank_files(paths):
+        bank, found = check_bank(path, notebooks=notebooks)
+        problems.extend(found)
+        if bank is None:
+            continue
+        name = _display(path)
+        if bank.quiz in banks:
+            problems.append(Problem(name, BANK_LEVEL, "quiz", f"quiz id {bank.quiz!r} is already used by {_display(banks[bank.quiz].path)}", _find_line(path, "quiz")))
+            continue
+        clash = False
+        for q in bank.questions:
+            if q.id in owner:
+                problems.append(Problem(name, q.id, "id", f"is already used by a question in {owner[q.id]}; ids are unique across the course", _find_line(path, q.id)))
+                clash = True
+        if clash:
+            continue
+        for q in bank.questions:
+            owner[q.id] = name
+        banks[bank.quiz] = bank
+    for bank in banks.values():
+        if bank.draw:
+            for source in bank.draw.banks:
+                if source not in banks:
+                    problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.banks", f"no quiz {source!r} to draw from", _find_line(bank.path, source)))
+            if bank.draw and all(s in banks for s in bank.draw.banks):
+                available = sum(1 for s in bank.draw.banks for q in banks[s].questions if q.gradable)
+                if available < bank.draw.count:
+                    problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.count", f"asks for {bank.draw.count} questions but the banks hold only {available} that can be graded", _find_line(bank.path, "count")))
+    return banks, problems
+
+
+def _find_line(path: Path, needle: str) -> int | None:
+    """The first line of a file that mentions ``needle`` (for problems found after parsing)."""
+    try:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return number
+    except OSError:
+        return None
+    return None
+
+
+def load_course(directory: Path | None = None, *, notebooks: Path | None = None) -> Course:
+    """Load every bank in ``directory`` (default: ``quizzes/``), or raise :class:`BankError`."""
+    directory = Path(directory) if directory is not None else config.quizzes_dir()
+    banks, problems = check_course([directory], notebooks=notebooks)
+    if problems:
+        raise BankError(problems)
+    return Course(banks)
+
+
+_cache: dict[str, tuple[tuple[tuple[str, float], ...], Course]] = {}
+
+
+def course_cached(directory: Path | None = None) -> Course:
+    """:func:`load_course`, reloaded only when a bank file changed (for lesson kernels)."""
+    directory = Path(directory) if directory is not None else config.quizzes_dir()
+    stamp = tuple((p.name, p.stat().st_mtime) for p in bank_files([directory]))
+    key = str(directory.resolve())
+    hit = _cache.get(key)
+    if hit and hit[0] == stamp:
+        return hit[1]
+    loaded = load_course(directory)
+    _cache[key] = (stamp, loaded)
+    return loaded
