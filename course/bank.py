@@ -533,6 +533,8 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
                 loc = tuple(err["loc"])
                 if loc and loc[0] in QUESTION_TYPES:
                     loc = loc[1:]
+                if not loc and err["type"].startswith("union_tag"):
+                    loc = ("type",)
                 problem(label, _field_name(loc), _message(err), _line_of(root, base + loc))
 
     problems.sort(key=lambda p: p.line or 0)

@@ -1,0 +1,329 @@
+"""The bank loader: good banks load; every kind of mistake is reported by file, question id and field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from course import bank as bank_module
+from course.bank import BankError, check_course, load_bank, load_course
+from course.cli import main as cli
+
+HEADER = """\
+quiz: demo
+title: Demo quiz
+lesson: 01_demo.ipynb
+mode: practice
+questions:
+"""
+
+GOOD_SINGLE = """\
+  - id: demo-one
+    type: single_choice
+    section: Intro
+    prompt: Pick B.
+    explanation: B is right because it is.
+    options:
+      - {id: a, text: A, feedback: not A}
+      - {id: b, text: B, correct: true}
+"""
+
+
+def write(tmp_path: Path, body: str, name: str = "demo.yaml", header: str = HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text(header + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, **kwargs) -> list[bank_module.Problem]:
+    with pytest.raises(BankError) as info:
+        load_bank(path, **kwargs)
+    return info.value.problems
+
+
+def only(problems, field: str):
+    found = [p for p in problems if p.field == field]
+    assert found, f"no problem on field {field!r} in {[str(p) for p in problems]}"
+    return found[0]
+
+
+def test_a_good_bank_loads_with_every_type(tmp_path):
+    course = load_course(Path("quizzes"))
+    welcome = course.bank("welcome")
+    types = {q.type for q in welcome.questions}
+    assert types == set(bank_module.QUESTION_TYPES)
+    assert welcome.mode == "practice" and welcome.lesson == "00_welcome.ipynb"
+    assert len(welcome.version) == 16
+    assert welcome.question("welcome-pass-mark").unit == "%"
+
+
+def test_version_changes_when_the_file_changes(tmp_path):
+    path = write(tmp_path, GOOD_SINGLE)
+    first = load_bank(path).version
+    path.write_text(path.read_text().replace("Pick B.", "Pick B, please."))
+    assert load_bank(path).version != first
+
+
+def test_defaults(tmp_path):
+    q = load_bank(write(tmp_path, GOOD_SINGLE)).questions[0]
+    assert q.points == 1 and q.critical is False
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("quiz: demo\ntitle: [unclosed\nmode: practice\n")
+    p = only(problems_of(path), "yaml")
+    assert p.file.endswith("broken.yaml") and p.line in (2, 3, 4)
+    assert "invalid YAML" in p.message
+
+
+def test_unknown_type(tmp_path):
+    path = write(tmp_path, """\
+      - id: demo-x
+        type: essay
+        section: Intro
+        prompt: P
+        explanation: E
+    """)
+    p = only(problems_of(path), "type")
+    assert p.question == "demo-x" and "essay" in p.message and "single_choice" in p.message
+    assert p.file.endswith("demo.yaml") and p.line == 7
+
+
+@pytest.mark.parametrize("field", ["prompt", "explanation", "section"])
+def test_missing_field(tmp_path, field):
+    body = GOOD_SINGLE.replace(f"    {field}:", "    # removed:")
+    p = only(problems_of(write(tmp_path, body)), field)
+    assert p.question == "demo-one" and p.message == "is required"
+
+
+@pytest.mark.parametrize("field", ["prompt", "explanation"])
+def test_empty_field(tmp_path, field):
+    lines = [f"    {field}: '   '" if line.startswith(f"    {field}:") else line for line in GOOD_SINGLE.splitlines()]
+    p = only(problems_of(write(tmp_path, "\n".join(lines) + "\n")), field)
+    assert p.question == "demo-one" and "empty" in p.message
+
+
+def test_empty_option_text(tmp_path):
+    body = GOOD_SINGLE.replace("{id: a, text: A, feedback: not A}", "{id: a, text: ''}")
+    p = only(problems_of(write(tmp_path, body)), "options[0].text")
+    assert p.question == "demo-one" and "empty" in p.message
+
+
+def test_no_correct_option(tmp_path):
+    body = GOOD_SINGLE.replace("{id: b, text: B, correct: true}", "{id: b, text: B}")
+    p = only(problems_of(write(tmp_path, body)), "options")
+    assert p.question == "demo-one" and "no option is marked correct" in p.message
+
+
+def test_single_choice_with_two_correct_options(tmp_path):
+    body = GOOD_SINGLE.replace("{id: a, text: A, feedback: not A}", "{id: a, text: A, correct: true}")
+    p = only(problems_of(write(tmp_path, body)), "options")
+    assert "exactly one correct option" in p.message and "multiple_choice" in p.message
+
+
+def test_duplicate_options(tmp_path):
+    body = GOOD_SINGLE.replace("{id: a, text: A, feedback: not A}", "{id: b, text: B}")
+    messages = [p.message for p in problems_of(write(tmp_path, body)) if p.field == "options"]
+    assert any("option id 'b' is used twice" in m for m in messages)
+    assert any("option text 'B' is used twice" in m for m in messages)
+
+
+def test_true_false_key_must_be_a_bool(tmp_path):
+    path = write(tmp_path, """\
+      - id: demo-tf
+        type: true_false
+        section: Intro
+        prompt: P
+        explanation: E
+        answer: maybe
+    """)
+    p = only(problems_of(path), "answer")
+    assert p.question == "demo-tf" and "true or false" in p.message
+
+
+def test_matching_key_not_among_the_options(tmp_path):
+    # A matching question whose right items repeat: the key could not tell them apart.
+    path = write(tmp_path, """\
+      - id: demo-match
+        type: matching
+        section: Intro
+        prompt: P
+        explanation: E
+        pairs:
+          - {id: a, left: A, right: One}
+          - {id: b, left: B, right: Two}
+        distractors:
+          - {id: a, text: Three}
+    """)
+    p = only(problems_of(path), "pairs")
+    assert p.question == "demo-match" and "'a' is used twice" in p.message
+
+
+def test_numeric_min_above_max_and_negative_tolerance(tmp_path):
+    path = write(tmp_path, """\
+      - id: demo-range
+        type: numeric
+        section: Intro
+        prompt: P
+        explanation: E
+        min: 8
+        max: 6
+      - id: demo-tol
+        type: numeric
+        section: Intro
+        prompt: P
+        explanation: E
+        answer: 40
+        tolerance: -5
+    """)
+    problems = problems_of(path)
+    p = only(problems, "min")
+    assert p.question == "demo-range" and "above max" in p.message and p.line == 11
+    p = only(problems, "tolerance")
+    assert p.question == "demo-tol" and "negative" in p.message
+
+
+def test_numeric_needs_a_key(tmp_path):
+    path = write(tmp_path, """\
+      - id: demo-nokey
+        type: numeric
+        section: Intro
+        prompt: P
+        explanation: E
+    """)
+    p = only(problems_of(path), "answer")
+    assert p.question == "demo-nokey" and "min and max" in p.message
+
+
+def test_ordering_with_fewer_than_two_items(tmp_path):
+    path = write(tmp_path, """\
+      - id: demo-order
+        type: ordering
+        section: Intro
+        prompt: P
+        explanation: E
+        items:
+          - {id: only, text: Only one}
+    """)
+    p = only(problems_of(path), "items")
+    assert p.question == "demo-order" and "at least 2 items" in p.message
+
+
+def test_duplicate_ids_within_a_file(tmp_path):
+    path = write(tmp_path, GOOD_SINGLE + GOOD_SINGLE)
+    p = only(problems_of(path), "id")
+    assert p.question == "demo-one" and "used twice" in p.message
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    write(tmp_path, GOOD_SINGLE, name="a.yaml")
+    write(tmp_path, GOOD_SINGLE, name="b.yaml", header=HEADER.replace("quiz: demo", "quiz: other"))
+    _, problems = check_course([tmp_path])
+    p = only(problems, "id")
+    assert p.file.endswith("b.yaml") and p.question == "demo-one" and "a.yaml" in p.message
+
+
+def test_a_misspelt_field_is_an_error(tmp_path):
+    body = GOOD_SINGLE.replace("explanation:", "explaination:")
+    problems = problems_of(write(tmp_path, body))
+    assert "check the spelling" in only(problems, "explaination").message
+    assert only(problems, "explanation").message == "is required"
+
+
+def test_a_key_written_twice_is_an_error(tmp_path):
+    body = GOOD_SINGLE + "    prompt: Pick A.\n"
+    p = only(problems_of(write(tmp_path, body)), "prompt")
+    assert p.question == "demo-one" and "written twice" in p.message
+
+
+def test_bank_level_fields(tmp_path):
+    header = "quiz: demo\ntitle: ''\nmode: exam\npass_mark: 120\nquestions:\n"
+    problems = problems_of(write(tmp_path, GOOD_SINGLE, header=header))
+    assert only(problems, "lesson").message == "is required"
+    assert "empty" in only(problems, "title").message
+    assert "'practice' or 'assessment'" in only(problems, "mode").message
+    assert "at most 100" in only(problems, "pass_mark").message
+    assert all(p.question == "(bank)" for p in problems)
+
+
+def test_every_error_of_a_file_is_collected(tmp_path):
+    body = GOOD_SINGLE.replace("{id: b, text: B, correct: true}", "{id: b, text: B}") + """\
+  - id: demo-order
+    type: ordering
+    section: Intro
+    prompt: P
+    explanation: ''
+    items: [{id: x, text: X}]
+"""
+    problems = problems_of(write(tmp_path, body))
+    assert {(p.question, p.field) for p in problems} >= {
+        ("demo-one", "options"),
+        ("demo-order", "explanation"),
+        ("demo-order", "items"),
+    }
+
+
+def test_section_must_be_a_heading_of_the_lesson(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Demo\n\n## Intro\n\ntext")])
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    nbformat.write(nb, notebooks / "01_demo.ipynb")
+    path = write(tmp_path, GOOD_SINGLE)
+    assert load_bank(path, notebooks=notebooks)
+    path.write_text(path.read_text().replace("section: Intro", "section: Outro"))
+    p = only(problems_of(path, notebooks=notebooks), "section")
+    assert p.question == "demo-one" and "'Outro'" in p.message and "'Intro'" in p.message
+
+
+def test_missing_lesson_notebook(tmp_path):
+    path = write(tmp_path, GOOD_SINGLE)
+    p = only(problems_of(path, notebooks=tmp_path), "lesson")
+    assert "01_demo.ipynb" in p.message and "not found" in p.message
+
+
+def test_problem_format_is_file_line_id_field_message(tmp_path):
+    body = GOOD_SINGLE.replace("{id: b, text: B, correct: true}", "{id: b, text: B}")
+    p = only(problems_of(write(tmp_path, body)), "options")
+    assert str(p) == f"{p.file}:{p.line}: demo-one: options: no option is marked correct: true"
+
+
+def test_cli_validate_reports_each_problem_and_fails(tmp_path, capsys):
+    body = GOOD_SINGLE.replace("{id: b, text: B, correct: true}", "{id: b, text: B}")
+    path = write(tmp_path, body)
+    assert cli(["validate", "--no-lessons", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{path}:") and ": demo-one: options: " in out[0]
+    assert out[-1] == "1 error in 1 of 1 bank files"
+
+
+def test_cli_validate_a_folder(tmp_path, capsys):
+    write(tmp_path, GOOD_SINGLE, name="a.yaml")
+    assert cli(["validate", "--no-lessons", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == "ok: 1 bank file, 1 questions, no errors"
+
+
+def test_cli_validate_a_missing_path(tmp_path, capsys):
+    assert cli(["validate", str(tmp_path / "nope.yaml")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_python_dash_m_course_validate_never_shows_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"\xff\xfe not utf-8")
+    result = subprocess.run([sys.executable, "-m", "course", "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "not UTF-8" in result.stdout
+
+
+def test_the_course_banks_validate(capsys):
+    """Every bank in quizzes/ is valid, sections included (what `course validate` checks in CI)."""
+    assert cli(["validate"]) == 0, capsys.readouterr().out
