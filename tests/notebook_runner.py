@@ -1,0 +1,92 @@
+"""Execute notebooks with nbclient, a few at a time, and collect what went wrong in them.
+
+Used by the notebook tests and by the benchmarks. Each notebook runs in a fresh kernel whose
+environment is given by the caller (a scratch data folder and a fixed learner name), with a
+last cell appended that fails if any exception was caught inside a widget callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+CHECK_CALLBACKS = (
+    "import sys\n"
+    "if 'course.widgets' in sys.modules:\n"
+    "    _errors = sys.modules['course.widgets'].callback_errors\n"
+    "    assert not _errors, f'exceptions inside widget callbacks: {_errors!r}'"
+)
+
+
+@dataclass
+class Run:
+    """One executed notebook."""
+
+    path: Path
+    seconds: float
+    notebook: nbformat.NotebookNode | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def widget_state(self) -> str:
+        """The widget state nbclient kept, as text (to look for CSS classes and messages)."""
+        if self.notebook is None:
+            return ""
+        return json.dumps(self.notebook.metadata.get("widgets", {}))
+
+
+def problems_in(nb: nbformat.NotebookNode) -> list[str]:
+    """Every error output, stderr traceback and error box the learner would have seen."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+            elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = output.get("text", "")
+                if "Traceback" in text or "Error" in text or "error in a quiz callback" in text:
+                    found.append(f"cell {index} wrote to stderr: {text[:500]}")
+    state = json.dumps(nb.metadata.get("widgets", {}))
+    for marker in ("quiz-error", "something went wrong"):
+        if marker in state:
+            found.append(f"a widget shows an error ({marker!r})")
+    return found
+
+
+async def _run_one(path: Path, env: dict[str, str], timeout: int, semaphore: asyncio.Semaphore, check_callbacks: bool) -> Run:
+    nb = nbformat.read(path, as_version=4)
+    if check_callbacks:
+        nb.cells.append(nbformat.v4.new_code_cell(CHECK_CALLBACKS))
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        startup_timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    async with semaphore:
+        start = time.perf_counter()
+        try:
+            await client.async_execute(env=env)  # passed on to the kernel manager's start_kernel
+        except CellExecutionError as exc:  # allow_errors=True should keep us here rarely
+            return Run(path, time.perf_counter() - start, nb, [str(exc)])
+        seconds = time.perf_counter() - start
+    return Run(path, seconds, nb, problems_in(nb))
+
+
+def run_notebooks(paths: list[Path], env: dict[str, str], *, workers: int = 2, timeout: int = 120, check_callbacks: bool = True) -> dict[Path, Run]:
+    """Execute ``paths`` (``workers`` at a time) and return each run, by path."""
+
+    async def main() -> list[Run]:
+        semaphore = asyncio.Semaphore(workers)
+        return await asyncio.gather(*(_run_one(p, env, timeout, semaphore, check_callbacks) for p in paths))
+
+    return {run.path: run for run in asyncio.run(main())}
