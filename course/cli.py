@@ -1,4 +1,4 @@
-"""The ``course`` command line: ``course validate`` (more commands join as they are built).
+"""The ``course`` command line: ``course validate``, ``course sync`` (more join as they are built).
 
 Every command has ``--help``. A learner's or an author's mistake ends in a message and a
 non-zero exit status, never in a traceback.
@@ -40,6 +40,23 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    from course.store import ResultsStore, StoreError
+
+    with ResultsStore(args.db) as store:
+        waiting = store.pending_outbox()
+        if not waiting:
+            print(f"nothing to send: the outbox {store.outbox} is empty")
+            return 0
+        try:
+            result = store.sync()
+        except StoreError as error:
+            print(f"not sent: {error}", file=sys.stderr)
+            return 1
+    print(f"sent {result.sent} answer{'s' * (result.sent != 1)}; {result.remaining} still waiting")
+    return 0 if result.remaining == 0 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every ``course`` command."""
     parser = argparse.ArgumentParser(prog="course", description="The ketamine-therapy staff course: tools for authors and trainers.")
@@ -54,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", metavar="PATH", help="a bank file or a folder of banks (default: quizzes/)")
     validate.add_argument("--no-lessons", action="store_true", help="do not check sections against the lesson notebooks")
     validate.set_defaults(run=_validate)
+
+    sync = commands.add_parser(
+        "sync",
+        help="send answers waiting in the outbox",
+        description="Send the answers kept on this computer while the results database could not be reached. "
+        "Each answer is stored once, however often this runs.",
+    )
+    sync.add_argument("--db", metavar="URL", help="results database URL (default: COURSE_DB_URL or the local SQLite file)")
+    sync.set_defaults(run=_sync)
     return parser
 
 

@@ -1,0 +1,132 @@
+"""How long a learner waits for an answer to be kept: latency of one durable write.
+
+Records answers through ``ResultsStore.record`` into a scratch SQLite database in a temporary
+folder (WAL, synchronous=FULL: each answer is fsync'ed before record() returns), and, for
+comparison, through the outbox alone (the path taken when the database cannot be reached).
+
+    .venv/bin/python benchmarks/answer_latency.py [-n 2000] [--url URL]
+
+``--url`` measures another database instead (e.g. a PostgreSQL server); it must be a scratch
+one: the answers stay there. :func:`measure` takes any callable, so a fuller measure (from the
+Submit click, through grading and the widgets) can reuse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from course.store import Attempt, ResultsStore, SaveOutcome
+
+
+def measure(record_callable: Callable[[], object], n: int) -> dict[str, float]:
+    """Call `record_callable` n times; latencies in ms (median, p95, max) and calls per second."""
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for _ in range(n):
+        before = time.perf_counter()
+        record_callable()
+        latencies.append((time.perf_counter() - before) * 1000)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "n": n,
+        "median_ms": statistics.median(latencies),
+        "p95_ms": latencies[max(0, round(0.95 * n) - 1)],
+        "max_ms": latencies[-1],
+        "per_second": n / elapsed,
+    }
+
+
+def answer(index: int) -> Attempt:
+    """A typical practice answer."""
+    return Attempt(
+        learner="benchmark",
+        quiz="history",
+        question=f"history-{index % 12}",
+        question_type="single_choice",
+        bank_version="sha256:benchmark",
+        mode="practice",
+        response="b",
+        score=1.0,
+        max_score=1.0,
+        correct=True,
+    )
+
+
+def recorder(store: ResultsStore, expected: SaveOutcome) -> Callable[[], object]:
+    """A callable that records the next answer and checks where it went."""
+    counter = iter(range(10**9))
+
+    def record() -> None:
+        outcome = store.record(answer(next(counter)))
+        if outcome is not expected:
+            raise RuntimeError(f"expected {expected.value}, got {outcome.value}")
+
+    return record
+
+
+def submit_clicker(n: int) -> Callable[[], object]:
+    """A callable that clicks Submit on a practice question (a wrong answer, so it stays open).
+
+    This is the learner's wait: grading, rendering the feedback and the durable write, in the
+    kernel, as a click on the widget runs them (the browser's round trip is not included).
+    """
+    from course import widgets
+
+    view = widgets.quiz_widget("welcome").children[0].view("welcome-who-decides")
+    view.input.value = "course"
+    store = widgets.get_store()
+    before = len(store.attempts())
+
+    def click() -> None:
+        view.submit.click()
+
+    def check() -> None:
+        stored = len(store.attempts()) - before
+        if stored != n or widgets.callback_errors:
+            raise RuntimeError(f"{stored} of {n} clicks stored; errors: {widgets.callback_errors}")
+
+    click.check = check  # type: ignore[attr-defined]
+    return click
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=2000, help="answers per measure (default 2000)")
+    parser.add_argument("--url", help="a scratch database URL instead of a temporary SQLite file")
+    options = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as folder:
+        scratch = Path(folder)
+        url = options.url or f"sqlite:///{scratch / 'results.sqlite'}"
+        label = "postgresql" if url.startswith("postgresql") else "sqlite (WAL, FULL)"
+        with ResultsStore(url, outbox=scratch / "outbox.jsonl") as store:
+            store.record(answer(-1))  # open and migrate outside the measure
+            rows.append((f"record → {label}", measure(recorder(store, SaveOutcome.STORED), options.n)))
+        os.environ.update(COURSE_DATA_DIR=str(scratch / "kernel"), COURSE_LEARNER="benchmark")
+        os.environ.pop("COURSE_DB_URL", None)
+        click = submit_clicker(options.n)
+        rows.append(("Submit click → stored", measure(click, options.n)))
+        click.check()  # type: ignore[attr-defined]
+        (scratch / "not-a-folder").write_text("")
+        offline_url = f"sqlite:///{scratch / 'not-a-folder' / 'results.sqlite'}"
+        with ResultsStore(offline_url, outbox=scratch / "offline.jsonl") as offline:
+            rows.append(("record → outbox (db down)", measure(recorder(offline, SaveOutcome.QUEUED), options.n)))
+
+    print(f"{'path':<28} {'answers':>7} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'answers/s':>10}")
+    for name, result in rows:
+        print(
+            f"{name:<28} {result['n']:>7} {result['median_ms']:>10.2f} {result['p95_ms']:>8.2f}"
+            f" {result['max_ms']:>8.2f} {result['per_second']:>10.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,670 @@
+"""The results store: every answer a learner gives, kept so that nothing is lost.
+
+SQLAlchemy Core over a SQLite file (the default, see :func:`course.config.database_url`) or a
+PostgreSQL server (``COURSE_DB_URL``, for a clinic on a shared JupyterHub).
+
+- Attempts are append-only and idempotent: each has a ``key``, and recording the same key twice
+  keeps the first (``INSERT ... ON CONFLICT (key) DO NOTHING``).
+- When the database cannot be reached (server down, SQLite file locked past the busy timeout,
+  folder missing), :meth:`ResultsStore.record` writes the attempt to the outbox
+  (:mod:`course.outbox`) and returns :attr:`SaveOutcome.QUEUED`; the next successful write, or
+  :meth:`ResultsStore.sync`, sends the outbox. Keys make sending twice harmless.
+- SQLite runs in WAL mode with ``synchronous=FULL`` and a busy timeout; write transactions start
+  with ``BEGIN IMMEDIATE`` so concurrent writers wait for each other instead of failing.
+- The schema is versioned (:data:`SCHEMA_VERSION`, :data:`MIGRATIONS`); opening a database
+  migrates it in one transaction, and a database from a newer course is refused.
+- Timestamps are timezone-aware UTC, on both databases.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import math
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from course import config, outbox
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MODES = ("practice", "assessment")
+_SYNC_BATCH = 200
+_PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message can be shown to a learner as it is."""
+
+
+class SaveOutcome(enum.Enum):
+    """Where :meth:`ResultsStore.record` put the attempt."""
+
+    STORED = "stored"  # committed to the results database
+    QUEUED = "queued"  # written to the outbox, to be sent later
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One answer to one question."""
+
+    learner: str
+    quiz: str
+    question: str
+    question_type: str
+    bank_version: str
+    mode: str
+    response: Any
+    score: float | None
+    max_score: float
+    correct: bool | None
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    submission: str | None = None
+    answered_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner known to the store."""
+
+    name: str
+    cohort: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    """A trainer's score and comment on a free-text answer."""
+
+    attempt_key: str
+    score: float
+    comment: str
+    reviewer: str
+    reviewed_at: datetime
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What :meth:`ResultsStore.sync` did."""
+
+    sent: int
+    remaining: int
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp, stored and returned in UTC (SQLite itself keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamps must be timezone-aware, not {value!r}")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+metadata = MetaData()
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+)
+
+learners = Table(
+    "learners",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("cohort", String, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String, nullable=False),
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("question", String, nullable=False),
+    Column("question_type", String, nullable=False),
+    Column("bank_version", String, nullable=False),
+    Column("mode", String, nullable=False),
+    Column("response", Text, nullable=False),  # JSON
+    Column("score", Float, nullable=True),  # None while a trainer's review is pending
+    Column("max_score", Float, nullable=False),
+    Column("correct", Boolean, nullable=True),
+    Column("submission", String, nullable=True),
+    Column("answered_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("key", name="uq_attempts_key"),
+    Index("ix_attempts_learner_quiz", "learner", "quiz"),
+    Index("ix_attempts_quiz_question", "quiz", "question"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("attempt_key", String, ForeignKey("attempts.key"), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("reviewer", String, nullable=False),
+    Column("reviewed_at", UTCDateTime, nullable=False),
+)
+
+retakes = Table(
+    "retakes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("allowed_by", String, nullable=False),
+    Column("allowed_at", UTCDateTime, nullable=False),
+    Index("ix_retakes_learner_quiz", "learner", "quiz"),
+)
+
+
+def _create_version_1(conn: Connection) -> None:
+    """Version 0 (an empty database) to 1: create the tables."""
+    # The tables are those of `metadata` while it describes version 1. When a later version
+    # changes a table, freeze version 1's tables here first and give version 2 its own DDL.
+    metadata.create_all(conn)
+
+
+# MIGRATIONS[n] takes a database from version n to n + 1; they run in order, in one transaction.
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class ResultsStore:
+    """The learners' attempts, the trainers' reviews and retakes, in one database."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        outbox: Path | None = None,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        self.url = url or config.database_url()
+        self.outbox = Path(outbox) if outbox is not None else config.outbox_path()
+        self.busy_timeout = busy_timeout
+        self._engine = _create_engine(self.url, busy_timeout)
+        self._writer = self._engine.execution_options(course_write=True)
+        self._opened = False
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- attempts ---------------------------------------------------------------------------
+
+    def record(self, attempt: Attempt) -> SaveOutcome:
+        """Store one attempt, or queue it in the outbox if the database cannot be reached.
+
+        Raises ValueError for an attempt that cannot be stored (naive time, response not JSON),
+        and StoreError only if the answer could not be kept at all, or was kept in the outbox
+        because the database refused it (for example a database from a newer course).
+        """
+        row = _attempt_row(attempt)
+        try:
+            self._open()
+            with self._writer.begin() as conn:
+                self._insert_attempt(conn, row)
+        except Exception as error:
+            if not (_unavailable(error) or isinstance(error, (StoreError, sa_exc.SQLAlchemyError))):
+                raise
+            self._queue(attempt, error)
+            if _unavailable(error):
+                log.info("answer %s queued in %s: %s", attempt.key, self.outbox, _reason(error))
+                return SaveOutcome.QUEUED
+            raise StoreError(
+                f"{_reason(error)} Your answer was kept on this computer and will be sent later."
+            ) from error
+        self._flush_outbox_quietly()
+        return SaveOutcome.STORED
+
+    def sync(self) -> SyncResult:
+        """Send the outbox; each entry leaves the file only after its insert committed."""
+        entries = outbox.read(self.outbox)
+        rows: dict[str, dict[str, Any]] = {}
+        unsendable: set[str] = set()
+        for entry in entries:
+            try:
+                rows[entry["key"]] = _attempt_row(_attempt_from_outbox(entry))
+            except (KeyError, TypeError, ValueError):
+                unsendable.add(entry["key"])
+        if unsendable:
+            log.warning("%d unsendable outbox entries moved aside", len(unsendable))
+            outbox.set_aside(self.outbox, unsendable)
+        sent = 0
+        keys = list(rows)
+        try:
+            if keys:
+                self._open()
+            for start in range(0, len(keys), _SYNC_BATCH):
+                batch = keys[start : start + _SYNC_BATCH]
+                with self._writer.begin() as conn:
+                    for key in batch:
+                        self._insert_attempt(conn, rows[key])
+                sent += outbox.remove(self.outbox, set(batch))
+        except StoreError:
+            raise
+        except Exception as error:
+            if not (_unavailable(error) or isinstance(error, sa_exc.SQLAlchemyError)):
+                raise
+            waiting = len(keys) - sent
+            raise StoreError(
+                f"{_reason(error)} {waiting} answer(s) are still waiting on this computer."
+            ) from error
+        return SyncResult(sent=sent, remaining=self.pending_outbox())
+
+    def pending_outbox(self) -> int:
+        """How many answers wait in the outbox."""
+        return len(outbox.read(self.outbox))
+
+    def attempts(self, *, learner: str | None = None, quiz: str | None = None) -> list[Attempt]:
+        """The attempts, oldest first, of one learner and/or one quiz if given."""
+        query = select(attempts).order_by(attempts.c.answered_at, attempts.c.id)
+        if learner is not None:
+            query = query.where(attempts.c.learner == learner)
+        if quiz is not None:
+            query = query.where(attempts.c.quiz == quiz)
+        with self._connection() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [_attempt_from_row(row) for row in rows]
+
+    def latest(self, learner: str, quiz: str) -> dict[str, Attempt]:
+        """The learner's latest attempt at each question of the quiz, by question id."""
+        return {attempt.question: attempt for attempt in self.attempts(learner=learner, quiz=quiz)}
+
+    # -- learners ---------------------------------------------------------------------------
+
+    def learners(self) -> list[Learner]:
+        """Every learner, by name."""
+        with self._connection() as conn:
+            rows = conn.execute(select(learners).order_by(learners.c.name)).all()
+        return [Learner(row.name, row.cohort, row.created_at) for row in rows]
+
+    def ensure_learner(self, name: str, cohort: str | None = None) -> None:
+        """Add the learner if new; a cohort, if given, replaces the learner's cohort."""
+        statement = self._insert(learners).values(name=name, cohort=cohort, created_at=_now())
+        if cohort is None:
+            statement = statement.on_conflict_do_nothing(index_elements=["name"])
+        else:
+            statement = statement.on_conflict_do_update(
+                index_elements=["name"], set_={"cohort": cohort}
+            )
+        with self._connection(write=True) as conn:
+            conn.execute(statement)
+
+    def set_cohort(self, name: str, cohort: str | None) -> None:
+        """Put a known learner in a cohort (None: in none)."""
+        statement = update(learners).where(learners.c.name == name).values(cohort=cohort)
+        with self._connection(write=True) as conn:
+            if conn.execute(statement).rowcount == 0:
+                raise StoreError(f"There is no learner named {name!r}.")
+
+    # -- trainers ---------------------------------------------------------------------------
+
+    def add_review(self, attempt_key: str, *, score: float, reviewer: str, comment: str = "") -> None:
+        """Record a trainer's score (0 to the attempt's max score) for a free-text answer."""
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+            raise StoreError(f"A review score must be a number, not {score!r}.")
+        if not reviewer.strip():
+            raise StoreError("A review needs the reviewer's name.")
+        with self._connection(write=True) as conn:
+            max_score = conn.execute(
+                select(attempts.c.max_score).where(attempts.c.key == attempt_key)
+            ).scalar()
+            if max_score is None:
+                raise StoreError(f"There is no answer with key {attempt_key!r}.")
+            if not 0 <= score <= max_score:
+                raise StoreError(
+                    f"A review score must be between 0 and {max_score:g}, not {score:g}."
+                )
+            conn.execute(
+                reviews.insert().values(
+                    attempt_key=attempt_key,
+                    score=float(score),
+                    comment=comment,
+                    reviewer=reviewer,
+                    reviewed_at=_now(),
+                )
+            )
+
+    def reviews(self, attempt_key: str | None = None) -> list[Review]:
+        """The reviews, oldest first, of one attempt if given."""
+        query = select(reviews).order_by(reviews.c.reviewed_at, reviews.c.id)
+        if attempt_key is not None:
+            query = query.where(reviews.c.attempt_key == attempt_key)
+        with self._connection() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Review(row.attempt_key, row.score, row.comment, row.reviewer, row.reviewed_at)
+            for row in rows
+        ]
+
+    def allow_retake(self, learner: str, quiz: str, *, trainer: str) -> None:
+        """Let a learner take an assessment once more."""
+        if not trainer.strip():
+            raise StoreError("A retake needs the trainer's name.")
+        with self._connection(write=True) as conn:
+            self._insert_learner(conn, learner)
+            conn.execute(
+                retakes.insert().values(
+                    learner=learner, quiz=quiz, allowed_by=trainer, allowed_at=_now()
+                )
+            )
+
+    def retakes_allowed(self, learner: str, quiz: str) -> int:
+        """How many retakes of the quiz the learner has been granted."""
+        query = (
+            select(func.count())
+            .select_from(retakes)
+            .where(retakes.c.learner == learner, retakes.c.quiz == quiz)
+        )
+        with self._connection() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def integrity_check(self) -> bool:
+        """SQLite: ``PRAGMA integrity_check`` says ok. PostgreSQL: a trivial query works."""
+        try:
+            with self._engine.connect() as conn:
+                if conn.dialect.name == "sqlite":
+                    return conn.exec_driver_sql("PRAGMA integrity_check").scalars().all() == ["ok"]
+                return conn.execute(text("SELECT 1")).scalar() == 1
+        except Exception as error:
+            if _unavailable(error):
+                raise StoreError(_reason(error)) from error
+            if isinstance(error, sa_exc.DatabaseError):  # e.g. "file is not a database"
+                return False
+            raise
+
+    def schema_version(self) -> int:
+        """The schema version of the database (after migrating it if it was older)."""
+        with self._connection() as conn:
+            return _stored_version(conn)
+
+    def close(self) -> None:
+        """Close the database connections (the store opens them again if used)."""
+        self._engine.dispose()
+
+    # -- inside -----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Create the SQLite file's folder and migrate the schema, once."""
+        if self._opened:
+            return
+        database = self._engine.url.database
+        if self._engine.dialect.name == "sqlite" and _is_file_database(database):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        with self._writer.begin() as conn:
+            _migrate(conn)
+        self._opened = True
+
+    @contextmanager
+    def _connection(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction; 'database unreachable' becomes a StoreError."""
+        try:
+            self._open()
+            with (self._writer if write else self._engine).begin() as conn:
+                yield conn
+        except Exception as error:
+            if _unavailable(error):
+                raise StoreError(_reason(error)) from error
+            raise
+
+    def _insert(self, table: Table) -> Any:
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _insert_learner(self, conn: Connection, name: str) -> None:
+        conn.execute(
+            self._insert(learners)
+            .values(name=name, cohort=None, created_at=_now())
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+
+    def _insert_attempt(self, conn: Connection, row: dict[str, Any]) -> bool:
+        """Insert unless the key is already stored; True if a row was added."""
+        self._insert_learner(conn, row["learner"])
+        statement = (
+            self._insert(attempts)
+            .values(**row, recorded_at=_now())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return conn.execute(statement).rowcount == 1
+
+    def _queue(self, attempt: Attempt, cause: BaseException) -> None:
+        try:
+            outbox.append(self.outbox, _attempt_to_outbox(attempt))
+        except OSError as error:
+            raise StoreError(
+                f"Your answer could not be saved: {_reason(cause)} "
+                f"and the outbox {self.outbox} cannot be written ({error})."
+            ) from error
+
+    def _flush_outbox_quietly(self) -> None:
+        try:
+            if self.outbox.exists() and self.outbox.stat().st_size > 0:
+                self.sync()
+        except Exception:
+            log.info("the outbox %s could not be sent yet", self.outbox, exc_info=True)
+
+
+def _create_engine(url: str, busy_timeout: float) -> Engine:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        pool = {"pool_size": 1, "max_overflow": 4} if _is_file_database(parsed.database) else {}
+        engine = create_engine(parsed, connect_args={"timeout": busy_timeout}, **pool)
+        _configure_sqlite(engine, busy_timeout)
+        return engine
+    if backend == "postgresql":
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=1,
+            max_overflow=4,
+            pool_timeout=busy_timeout,
+            connect_args={"connect_timeout": max(2, math.ceil(busy_timeout))},
+        )
+    raise StoreError(f"The results database must be SQLite or PostgreSQL, not {backend}.")
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    """WAL, busy timeout, foreign keys, full sync; BEGIN IMMEDIATE for write transactions."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite must not BEGIN itself: _on_begin does
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("course_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _is_file_database(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not database.startswith("file:")
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring the schema to SCHEMA_VERSION inside the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_MIGRATION_LOCK})
+    found = _stored_version(conn)
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"The results database was made by a newer version of the course (schema version "
+            f"{found}; this version knows up to {SCHEMA_VERSION}). Update the course software."
+        )
+    if found == SCHEMA_VERSION:
+        return
+    for version in range(found, SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+    conn.execute(delete(schema_info))
+    conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
+
+
+def _stored_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_info"):
+        return 0
+    return conn.execute(select(func.max(schema_info.c.version))).scalar() or 0
+
+
+def _unavailable(error: BaseException) -> bool:
+    """Whether the error means 'the database cannot be reached or is busy', not 'wrong data'."""
+    if isinstance(
+        error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError)
+    ):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, StoreError):
+        return str(error)
+    if isinstance(error, sa_exc.DBAPIError):
+        detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "no detail"
+        return f"The results database cannot be reached or refused the answer ({detail})."
+    if isinstance(error, OSError):
+        return f"The results database cannot be opened ({error})."
+    return f"The results database failed ({error})."
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _attempt_row(attempt: Attempt) -> dict[str, Any]:
+    """The attempt as an `attempts` row, checked; ValueError if it cannot be stored."""
+    for name in ("key", "learner", "quiz", "question", "question_type", "bank_version", "mode"):
+        value = getattr(attempt, name)
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"Attempt.{name} must be a string without NUL characters: {value!r}")
+    for name in ("key", "learner", "quiz", "question"):
+        if not getattr(attempt, name).strip():
+            raise ValueError(f"Attempt.{name} must not be empty")
+    if attempt.mode not in MODES:
+        raise ValueError(f"Attempt.mode must be one of {MODES}, not {attempt.mode!r}")
+    if attempt.submission is not None and not isinstance(attempt.submission, str):
+        raise ValueError(f"Attempt.submission must be a string or None: {attempt.submission!r}")
+    if not _is_number(attempt.max_score) or (
+        attempt.score is not None and not _is_number(attempt.score)
+    ):
+        raise ValueError(f"Attempt scores must be numbers: {attempt.score!r}/{attempt.max_score!r}")
+    if attempt.correct is not None and not isinstance(attempt.correct, bool):
+        raise ValueError(f"Attempt.correct must be True, False or None: {attempt.correct!r}")
+    if not isinstance(attempt.answered_at, datetime) or attempt.answered_at.tzinfo is None:
+        raise ValueError(f"Attempt.answered_at must be timezone-aware: {attempt.answered_at!r}")
+    try:
+        response = json.dumps(attempt.response, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Attempt.response must be JSON-serialisable: {error}") from error
+    return {
+        "key": attempt.key,
+        "learner": attempt.learner,
+        "quiz": attempt.quiz,
+        "question": attempt.question,
+        "question_type": attempt.question_type,
+        "bank_version": attempt.bank_version,
+        "mode": attempt.mode,
+        "response": response,
+        "score": None if attempt.score is None else float(attempt.score),
+        "max_score": float(attempt.max_score),
+        "correct": attempt.correct,
+        "submission": attempt.submission,
+        "answered_at": attempt.answered_at,
+    }
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _attempt_from_row(row: Any) -> Attempt:
+    return Attempt(
+        learner=row["learner"],
+        quiz=row["quiz"],
+        question=row["question"],
+        question_type=row["question_type"],
+        bank_version=row["bank_version"],
+        mode=row["mode"],
+        response=json.loads(row["response"]),
+        score=row["score"],
+        max_score=row["max_score"],
+        correct=row["correct"],
+        key=row["key"],
+        submission=row["submission"],
+        answered_at=row["answered_at"],
+    )
+
+
+def _attempt_to_outbox(attempt: Attempt) -> dict[str, Any]:
+    record = asdict(attempt)
+    record["answered_at"] = attempt.answered_at.isoformat()
+    return record
+
+
+def _attempt_from_outbox(record: dict[str, Any]) -> Attempt:
+    return Attempt(**{**record, "answered_at": datetime.fromisoformat(record["answered_at"])})

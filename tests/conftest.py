@@ -1,0 +1,73 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases for the results store.
+
+- ``pg_url``: a PostgreSQL server for the whole session (see :mod:`pgserver`). Where it cannot
+  be had, the tests that need it are skipped, or fail when ``CI=true``.
+- ``sqlite_url``: a SQLite file in the test's temporary folder (not created yet).
+- ``store_url``: one test, two runs: on SQLite and on a fresh PostgreSQL database.
+- ``store``: a :class:`course.store.ResultsStore` on ``store_url`` with its own outbox.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pgserver  # noqa: E402
+
+from course.store import ResultsStore  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL (postgresql+psycopg) of a real PostgreSQL server for this session."""
+    server = pgserver.start_or_skip()
+    try:
+        yield server.url
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def _pg_admin(pg_url: str) -> Iterator[Engine]:
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+def new_pg_database(admin: Engine, pg_url: str) -> str:
+    """Create an empty database on the session server; return its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file URL in a folder that does not exist yet (the store creates it)."""
+    return f"sqlite:///{tmp_path / 'data' / 'results.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty results database: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    pg_url = request.getfixturevalue("pg_url")
+    return new_pg_database(request.getfixturevalue("_pg_admin"), pg_url)
+
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> Iterator[ResultsStore]:
+    """A results store on ``store_url``, with an outbox in the test's folder."""
+    results = ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl")
+    yield results
+    results.close()
