@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 PORT   ?= 8888
 
-.PHONY: lab test validate bench install clean
+.PHONY: lab test validate bench dashboard install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,9 +30,13 @@ test: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/course validate
 
-## Print the benchmark figures (see README, "Benchmarks").
+## Print the benchmark table, each figure with its target (see README, "Benchmarks"). QUICK=1 for a smaller run.
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/suite.py $(if $(QUICK),--quick)
+
+## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store.
+dashboard: $(STAMP)
+	$(BIN)/voila notebooks/trainer_dashboard.ipynb --port=$(PORT) --Voila.ip=127.0.0.1
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -64,8 +68,12 @@ async def _run_one(path: Path, env: dict[str, str], timeout: int, semaphore: asy
     nb = nbformat.read(path, as_version=4)
     if check_callbacks:
         nb.cells.append(nbformat.v4.new_code_cell(CHECK_CALLBACKS))
+    # IPC sockets in a folder of our own: no TCP ports to race for, and no "unencrypted TCP" warning.
+    sockets = Path(tempfile.mkdtemp(prefix="nbrun-"))
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / uuid.uuid4().hex[:8]))
     client = NotebookClient(
         nb,
+        km=km,
         timeout=timeout,
         startup_timeout=120,
         kernel_name="python3",
@@ -78,6 +86,8 @@ async def _run_one(path: Path, env: dict[str, str], timeout: int, semaphore: asy
             await client.async_execute(env=env)  # passed on to the kernel manager's start_kernel
         except CellExecutionError as exc:  # allow_errors=True should keep us here rarely
             return Run(path, time.perf_counter() - start, nb, [str(exc)])
+        finally:
+            shutil.rmtree(sockets, ignore_errors=True)
         seconds = time.perf_counter() - start
     return Run(path, seconds, nb, problems_in(nb))
 

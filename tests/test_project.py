@@ -71,3 +71,13 @@ def test_ci_runs_the_readme_test_command():
 def test_results_and_venv_are_git_ignored():
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert "var/" in ignored and ".venv/" in ignored
+
+
+def test_a_lesson_kernel_does_not_load_the_reporting_libraries() -> None:
+    """Lessons import course.widgets; pandas, fpdf2, pypdf and voila are for trainers only."""
+    import subprocess
+    import sys
+
+    probe = "import sys, course.widgets; print(' '.join(m for m in ('pandas', 'fpdf', 'pypdf', 'voila') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
