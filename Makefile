@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 PORT   ?= 8888
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)   # JupyterLab refuses root without it (containers)
 
 .PHONY: lab test validate bench dashboard install clean
 
@@ -20,7 +21,7 @@ install: $(STAMP)
 
 ## Start JupyterLab on the course, with the embedded SQLite results store in var/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_OK) notebooks/00_welcome.ipynb
 
 ## Run the whole test suite (what CI runs).
 test: $(STAMP)
