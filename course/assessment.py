@@ -15,7 +15,9 @@ def draw(course: Course, bank: Bank, learner: str, *, sitting: int = 0) -> list[
     attempt, 1 for a retake a trainer allowed, ...), so reopening the notebook shows the same
     questions and a retake gets a fresh draw. Only questions that can be graded automatically
     are drawn (no free text). At least ``min_per_bank`` come from each source bank; the rest
-    are drawn from all of them together. The result is in a fixed, shuffled order.
+    are drawn from all of them together. With ``min_critical``, that many safety-critical
+    questions are drawn first (from all source banks), and count toward ``min_per_bank``. The
+    result is in a fixed, shuffled order.
     """
     questions = [q for q in bank.questions]
     if bank.draw is None:
@@ -24,9 +26,14 @@ def draw(course: Course, bank: Bank, learner: str, *, sitting: int = 0) -> list[
     rng = random.Random(seed)
     pools = {name: [q for q in course.bank(name).questions if q.gradable] for name in bank.draw.banks}
     chosen: list[Question] = []
+    if bank.draw.min_critical:
+        critical = [q for name in bank.draw.banks for q in pools[name] if q.critical]
+        chosen.extend(rng.sample(critical, min(bank.draw.min_critical, len(critical))))
     for name in bank.draw.banks:
-        pool = pools[name]
-        chosen.extend(rng.sample(pool, min(bank.draw.min_per_bank, len(pool))))
+        have = {q.id for q in chosen}
+        pool = [q for q in pools[name] if q.id not in have]
+        already = sum(1 for q in pools[name] if q.id in have)
+        chosen.extend(rng.sample(pool, min(max(0, bank.draw.min_per_bank - already), len(pool))))
     taken = {q.id for q in chosen}
     rest = [q for name in bank.draw.banks for q in pools[name] if q.id not in taken]
     need = max(0, bank.draw.count - len(chosen))

@@ -164,6 +164,8 @@ class Draw(_Model):
     banks: list[Ident] = Field(min_length=1)
     count: int = Field(gt=0)
     min_per_bank: int = Field(default=0, ge=0)
+    min_critical: int = Field(default=0, ge=0)
+    """At least this many safety-critical questions in every draw (all learners face a safety test)."""
 
 
 class _Header(_Model):
@@ -299,7 +301,7 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        return "is not a field of this kind of question (check the spelling)"
+        return "is not a known field here (check the spelling)"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_pattern_mismatch":
@@ -511,6 +513,16 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list):
         raw_questions = []
+    if header and header.mode == "assessment" and header.pass_mark is None:
+        problem(BANK_LEVEL, "pass_mark", "an assessment needs a pass mark (percent, e.g. 80)", _line_of(root, ("mode",)))
+    if header and header.draw is not None:
+        d = header.draw
+        if header.quiz in d.banks:
+            problem(BANK_LEVEL, "draw.banks", "an assessment cannot draw from itself", _line_of(root, ("draw", "banks")))
+        if d.min_per_bank * len(set(d.banks)) > d.count:
+            problem(BANK_LEVEL, "draw.min_per_bank", f"{d.min_per_bank} from each of {len(set(d.banks))} banks is more than count ({d.count})", _line_of(root, ("draw", "min_per_bank")))
+        if d.min_critical > d.count:
+            problem(BANK_LEVEL, "draw.min_critical", f"{d.min_critical} critical questions is more than count ({d.count})", _line_of(root, ("draw", "min_critical")))
     if header and not raw_questions and header.draw is None:
         problem(BANK_LEVEL, "questions", "a bank needs at least one question (or a draw)", _line_of(root, ("questions",)))
 
@@ -648,11 +660,18 @@ def check_course(paths: Iterable[Path], *, notebooks: Path | None = None) -> tup
         if bank.draw:
             for source in bank.draw.banks:
                 if source not in banks:
-                    problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.banks", f"no quiz {source!r} to draw from", _find_line(bank.path, source)))
+                    problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.banks", f"no quiz {source!r} to draw from (no bank has that quiz id, or its bank has errors of its own)", _find_line(bank.path, source)))
             if bank.draw and all(s in banks for s in bank.draw.banks):
                 available = sum(1 for s in bank.draw.banks for q in banks[s].questions if q.gradable)
                 if available < bank.draw.count:
                     problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.count", f"asks for {bank.draw.count} questions but the banks hold only {available} that can be graded", _find_line(bank.path, "count")))
+                for source in bank.draw.banks:
+                    gradable = sum(1 for q in banks[source].questions if q.gradable)
+                    if gradable < bank.draw.min_per_bank:
+                        problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.min_per_bank", f"asks for {bank.draw.min_per_bank} from {source!r}, which holds only {gradable} that can be graded", _find_line(bank.path, "min_per_bank")))
+                critical = sum(1 for s in bank.draw.banks for q in banks[s].questions if q.gradable and q.critical)
+                if critical < bank.draw.min_critical:
+                    problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.min_critical", f"asks for {bank.draw.min_critical} critical questions but the banks hold only {critical} that can be graded", _find_line(bank.path, "min_critical")))
     return banks, problems
 
 

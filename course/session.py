@@ -13,7 +13,7 @@ from typing import Any
 
 from course.bank import Bank, Course, Question
 from course.grading import Grade, QuizScore, UngradableResponse, grade, score_quiz
-from course.store import Attempt, ResultsStore, SaveOutcome
+from course.store import Attempt, ResultsStore, SaveOutcome, StoreError
 
 
 def to_json(response: Any) -> Any:
@@ -47,6 +47,10 @@ class IncompleteAssessment(ValueError):
     def __init__(self, problems: dict[str, str]):
         self.problems = problems
         super().__init__(f"{len(problems)} question(s) need an answer")
+
+
+class AssessmentClosed(Exception):
+    """The learner has already submitted this assessment and no retake was allowed; nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,10 @@ class QuizSession:
     def submit_all(self, responses: Mapping[str, Any]) -> AssessmentResult:
         """Grade every answer first; store them all only if every one can be graded.
 
-        Raises :class:`IncompleteAssessment` naming each question that needs an answer.
+        Raises :class:`IncompleteAssessment` naming each question that needs an answer, and
+        :class:`AssessmentClosed` when the learner already submitted (from another tab or kernel)
+        and no retake was allowed. If the database cannot be read to check that, the answers are
+        kept (in the outbox) rather than lost; the trainer's report shows the extra sitting.
         """
         grades: dict[str, Grade] = {}
         problems: dict[str, str] = {}
@@ -128,12 +135,34 @@ class QuizSession:
                 problems[q.id] = str(exc)
         if problems:
             raise IncompleteAssessment(problems)
+        try:
+            closed = not self.can_take()
+        except StoreError:
+            closed = False
+        if closed:
+            raise AssessmentClosed("You have already submitted this assessment. Your trainer can allow a retake.")
         submission = uuid.uuid4().hex
         queued = False
         for q in self.questions:
             outcome = self.store.record(self._attempt(q, responses[q.id], grades[q.id], submission))
             queued = queued or outcome is SaveOutcome.QUEUED
         return AssessmentResult(grades, score_quiz(self.questions, grades, self.bank.pass_mark), submission, queued)
+
+    def questions_of(self, submission: str, course: Course) -> list[Question]:
+        """The questions a submission answered, in the order shown (from the stored attempts).
+
+        A result already given is rebuilt from these, so a later edit of a source bank cannot
+        change which questions it counts. Questions no longer in any bank are left out.
+        """
+        questions: list[Question] = []
+        for a in self.store.attempts(learner=self.learner, quiz=self.bank.quiz):
+            if a.submission != submission or any(q.id == a.question for q in questions):
+                continue
+            try:
+                questions.append(course.question(a.question)[1])
+            except KeyError:
+                continue
+        return questions
 
     def result_of(self, submission: str) -> AssessmentResult:
         """The result of an earlier submission, re-graded from the stored responses."""

@@ -36,7 +36,7 @@ from course import identity
 from course.bank import Bank, BankError, Course, Matching, MultipleChoice, Numeric, Ordering, Question, SingleChoice, TrueFalse, course_cached
 from course.grading import Grade, UngradableResponse, grade, parse_number
 from course.render import escape, markdown
-from course.session import IncompleteAssessment, QuizSession
+from course.session import AssessmentClosed, IncompleteAssessment, QuizSession
 from course.store import ResultsStore, StoreError
 
 log = logging.getLogger("course.widgets")
@@ -498,6 +498,10 @@ class AssessmentQuiz(w.VBox):
         responses = {view.question.id: view.response() for view in self.views}
         try:
             outcome = self.session.submit_all(responses)
+        except AssessmentClosed as exc:
+            self._lock_all()
+            self.result.value = f'<div class="quiz-invalid" role="alert">{escape(str(exc))} These answers were not submitted.</div>'
+            return
         except IncompleteAssessment as exc:
             for view in self.views:
                 if view.question.id in exc.problems:
@@ -625,14 +629,17 @@ def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, sectio
         probe = QuizSession(bank, learner, store, questions=[])
         try:
             taken = probe.submissions()
-            sitting = len(taken) if probe.can_take() else max(0, len(taken) - 1)
+            if probe.can_take():
+                questions = draw(course, bank, learner, sitting=len(taken))
+            else:
+                # Already submitted: show exactly the questions of that submission, whatever the banks say now.
+                questions = probe.questions_of(taken[-1], course)
         except StoreError as exc:
             return _problem_box(
                 "The assessment cannot start just now: the results database cannot be reached, so the course "
                 "cannot check whether you have taken it already. Please try again in a moment or tell your trainer.",
                 str(exc),
             )
-        questions = draw(course, bank, learner, sitting=sitting)
         return AssessmentQuiz(QuizSession(bank, learner, store, questions=questions, course=course))
     questions: Sequence[Question] = bank.section(section) if section else bank.questions
     if section and not questions:

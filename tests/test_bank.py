@@ -327,3 +327,50 @@ def test_python_dash_m_course_validate_never_shows_a_traceback(tmp_path):
 def test_the_course_banks_validate(capsys):
     """Every bank in quizzes/ is valid, sections included (what `course validate` checks in CI)."""
     assert cli(["validate"]) == 0, capsys.readouterr().out
+
+
+def assessment(tmp_path: Path, draw: str, *, pass_mark: str = "pass_mark: 80\n", quiz: str = "exam") -> Path:
+    """The demo practice bank (two questions, one critical) plus an assessment drawing from it."""
+    write(tmp_path, GOOD_SINGLE + GOOD_SINGLE.replace("demo-one", "demo-two").replace("    section: Intro\n", "    section: Intro\n    critical: true\n"), name="demo.yaml")
+    path = tmp_path / "exam.yaml"
+    path.write_text(f"quiz: {quiz}\ntitle: Exam\nlesson: 09_exam.ipynb\nmode: assessment\n{pass_mark}draw:\n" + draw, encoding="utf-8")
+    return path
+
+
+def draw_problems(tmp_path: Path, draw: str, **kwargs) -> list[bank_module.Problem]:
+    path = assessment(tmp_path, draw, **kwargs)
+    _, problems = check_course([tmp_path])
+    return [p for p in problems if p.file.endswith("exam.yaml")]
+
+
+def test_a_sound_draw_loads(tmp_path):
+    assessment(tmp_path, "  banks: [demo]\n  count: 2\n  min_per_bank: 1\n  min_critical: 1\n")
+    exam = load_course(tmp_path).bank("exam")
+    assert exam.draw.min_critical == 1 and exam.pass_mark == 80
+
+
+@pytest.mark.parametrize(
+    ("draw", "extra", "field", "words"),
+    [
+        ("  banks: [demo]\n  count: 1\n", {"pass_mark": ""}, "pass_mark", "needs a pass mark"),
+        ("  banks: [demo, exam]\n  count: 1\n", {}, "draw.banks", "cannot draw from itself"),
+        ("  banks: [demo]\n  count: 1\n  min_per_bank: 2\n", {}, "draw.min_per_bank", "more than count"),
+        ("  banks: [demo]\n  count: 2\n  min_per_bank: 2\n  min_critical: 3\n", {}, "draw.min_critical", "more than count"),
+        ("  banks: [demo]\n  count: 3\n  min_per_bank: 3\n", {}, "draw.min_per_bank", "holds only 2"),
+        ("  banks: [demo]\n  count: 2\n  min_critical: 2\n", {}, "draw.min_critical", "hold only 1"),
+        ("  banks: [demo]\n  count: 1\n  per_bank: 1\n", {}, "draw.per_bank", "not a known field"),
+        ("  banks: [histroy]\n  count: 1\n", {}, "draw.banks", "no quiz 'histroy'"),
+    ],
+)
+def test_draw_mistakes_are_named(tmp_path, draw, extra, field, words):
+    p = only(draw_problems(tmp_path, draw, **extra), field)
+    assert words in p.message, str(p)
+
+
+def test_min_critical_puts_critical_questions_in_every_draw(tmp_path):
+    from course.assessment import draw
+
+    assessment(tmp_path, "  banks: [demo]\n  count: 1\n  min_critical: 1\n")
+    course = load_course(tmp_path)
+    for learner in ("Ann", "Bob", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"):
+        assert [q.id for q in draw(course, course.bank("exam"), learner)] == ["demo-two"]

@@ -1,0 +1,350 @@
+"""The final assessment (lesson 07): its bank, the draw per learner, and the widget driven as a learner would.
+
+The course's real banks are used, with a scratch SQLite results database in the test's folder.
+Right answers are built from each question's key (and checked with :func:`course.grading.grade`
+before they are typed in), so the tests keep working when an author changes a question.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from course import widgets as W
+from course.assessment import draw
+from course.bank import Matching, MultipleChoice, Numeric, Ordering, SingleChoice, TrueFalse, check_course, load_course
+from course.grading import grade
+from course.progress import learner_progress
+from course.render import markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIZ = "final_assessment"
+LEARNER = "Ann Nurse"
+NAMES = ["Ann Nurse", "Bob Front-Desk", "Carla Clinician", "Dev Nurse", "Eve Prescriber", "Femi Nurse"]
+
+
+def clinical_quiz_ids() -> set[str]:
+    """The quiz ids of the six clinical lessons' banks (quizzes/01_… to 06_…), read from the files."""
+    paths = sorted(p for p in (ROOT / "quizzes").glob("0[1-6]_*.yaml"))
+    assert len(paths) == 6, paths
+    return {yaml.safe_load(p.read_text(encoding="utf-8"))["quiz"] for p in paths}
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(ROOT / "quizzes")
+
+
+@pytest.fixture(scope="module")
+def bank(course):
+    return course.bank(QUIZ)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A scratch data folder and SQLite database, a learner, and the course's own banks."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
+    for name in ("COURSE_DB_URL", "COURSE_QUIZZES_DIR", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSE_LEARNER", LEARNER)
+    monkeypatch.setattr(W, "_store", None)
+    W.callback_errors.clear()
+    yield tmp_path
+    if W._store is not None:
+        W._store.close()
+    assert not W.callback_errors, f"exceptions inside callbacks: {W.callback_errors!r}"
+
+
+# --- answers built from the key ----------------------------------------------------------------
+
+
+def key_response(q):
+    """The response the key itself gives."""
+    if isinstance(q, SingleChoice):
+        return next(o.id for o in q.options if o.correct)
+    if isinstance(q, MultipleChoice):
+        return [o.id for o in q.options if o.correct]
+    if isinstance(q, TrueFalse):
+        return q.answer
+    if isinstance(q, Numeric):
+        return q.answer if q.answer is not None else (q.min + q.max) / 2
+    if isinstance(q, Ordering):
+        return [i.id for i in q.items]
+    if isinstance(q, Matching):
+        return {p.id: p.id for p in q.pairs}
+    raise AssertionError(f"{q.id}: a {q.type} question has no key and must never be drawn")
+
+
+def wrong_response(q):
+    """A gradable response that is not fully right."""
+    if isinstance(q, SingleChoice):
+        return next(o.id for o in q.options if not o.correct)
+    if isinstance(q, MultipleChoice):
+        wrong = [o.id for o in q.options if not o.correct]
+        return wrong[:1] if wrong else [o.id for o in q.options if o.correct][:1]
+    if isinstance(q, TrueFalse):
+        return not q.answer
+    if isinstance(q, Numeric):
+        return (q.answer + q.tolerance if q.answer is not None else q.max) + 1000
+    if isinstance(q, Ordering):
+        return [i.id for i in reversed(q.items)]
+    if isinstance(q, Matching):
+        ids = [p.id for p in q.pairs]
+        return {pid: ids[(n + 1) % len(ids)] for n, pid in enumerate(ids)}
+    raise AssertionError(q.type)
+
+
+def as_typed(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def answer(view, response) -> None:
+    """Put ``response`` into the view's inputs, as a learner would."""
+    q = view.question
+    if q.type in ("single_choice", "true_false"):
+        view.input.value = response
+    elif q.type == "multiple_choice":
+        for option_id, box in view.boxes.items():
+            box.value = option_id in response
+    elif q.type == "numeric":
+        view.text.value = as_typed(response)
+    elif q.type == "ordering":
+        view.set_response(response)
+    elif q.type == "matching":
+        for pair_id, menu in view.menus.items():
+            menu.value = response[pair_id]
+    else:
+        raise AssertionError(q.type)
+    assert grade(q, view.response()).correct == grade(q, response).correct, f"{q.id}: the widget did not take {response!r}"
+
+
+def answer_all(quiz, *, wrong: str | None = None) -> None:
+    """Answer every question with its key; the question ``wrong`` (an id) gets a wrong answer."""
+    for view in quiz.views:
+        q = view.question
+        response = wrong_response(q) if q.id == wrong else key_response(q)
+        assert grade(q, response).correct is (q.id != wrong), q.id
+        answer(view, response)
+
+
+def open_quiz(learner: str = LEARNER):
+    quiz = W.quiz_widget(QUIZ, learner=learner).children[0]
+    assert isinstance(quiz, W.AssessmentQuiz), quiz
+    return quiz
+
+
+def ids(questions) -> list[str]:
+    return [q.id for q in questions]
+
+
+def final_attempts(learner: str = LEARNER):
+    return W.get_store().attempts(learner=learner, quiz=QUIZ)
+
+
+def final_progress(learner: str = LEARNER):
+    return next(r for r in learner_progress(W.get_course(), W.get_store(), learner) if r.quiz == QUIZ)
+
+
+# --- the bank ------------------------------------------------------------------------------------
+
+
+def test_bank_is_an_assessment_drawing_from_every_clinical_bank(bank):
+    assert bank.mode == "assessment" and bank.pass_mark == 80
+    assert bank.lesson == "07_final_assessment.ipynb" and (ROOT / "notebooks" / bank.lesson).is_file()
+    assert bank.questions == ()  # every question is drawn
+    assert bank.draw is not None
+    assert set(bank.draw.banks) == clinical_quiz_ids() and len(bank.draw.banks) == 6
+    assert "welcome" not in bank.draw.banks
+    assert (bank.draw.count, bank.draw.min_per_bank) == (20, 2)
+
+
+def test_the_course_validates_with_the_final_assessment():
+    banks, problems = check_course([ROOT / "quizzes"], notebooks=ROOT / "notebooks")
+    assert not problems, "\n".join(map(str, problems))
+    assert QUIZ in banks
+
+
+def test_the_draw_can_always_be_met(course, bank):
+    """What `course validate` does not check: every bank can give its minimum, and the minimums fit in the count."""
+    assert bank.draw.min_per_bank * len(bank.draw.banks) <= bank.draw.count
+    for name in bank.draw.banks:
+        gradable = [q for q in course.bank(name).questions if q.gradable]
+        assert len(gradable) >= bank.draw.min_per_bank, f"{name} has only {len(gradable)} gradable questions"
+    critical = [q for name in bank.draw.banks for q in course.bank(name).questions if q.gradable and q.critical]
+    assert critical, "no safety-critical question can be drawn"
+    for name in bank.draw.banks:
+        for q in course.bank(name).questions:
+            if q.gradable:
+                assert grade(q, key_response(q)).correct, f"{q.id}: its own key is not right"
+
+
+# --- the draw ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sitting", [0, 1, 2])
+@pytest.mark.parametrize("learner", NAMES)
+def test_a_draw_has_20_questions_at_least_2_from_each_bank(course, bank, learner, sitting):
+    questions = draw(course, bank, learner, sitting=sitting)
+    assert len(questions) == 20
+    assert len(set(ids(questions))) == 20, "a question is drawn twice"
+    assert all(q.gradable and q.type != "free_text" for q in questions)
+    per_bank = Counter(course.question(q.id)[0].quiz for q in questions)
+    assert set(per_bank) <= set(bank.draw.banks)
+    assert all(per_bank[name] >= 2 for name in bank.draw.banks), per_bank
+
+
+def test_the_draw_is_the_same_for_the_same_learner(course, bank):
+    for learner in NAMES:
+        first = ids(draw(course, bank, learner))
+        assert ids(draw(course, bank, learner)) == first
+        assert ids(draw(load_course(ROOT / "quizzes"), bank, learner, sitting=0)) == first  # a new kernel
+
+
+def test_the_draw_differs_between_learners(course, bank):
+    draws = {learner: ids(draw(course, bank, learner)) for learner in NAMES}
+    assert len({tuple(d) for d in draws.values()}) == len(NAMES)
+    assert len({frozenset(d) for d in draws.values()}) == len(NAMES), "two learners got the same questions"
+
+
+def test_a_retake_sitting_gets_a_new_draw(course, bank):
+    for learner in NAMES:
+        sittings = [frozenset(ids(draw(course, bank, learner, sitting=s))) for s in range(3)]
+        assert len(set(sittings)) == 3
+
+
+# --- the widget ----------------------------------------------------------------------------------
+
+
+def test_the_widget_shows_the_learners_draw(env, course, bank):
+    quiz = open_quiz()
+    assert ids(v.question for v in quiz.views) == ids(draw(course, bank, LEARNER))
+    assert ids(v.question for v in open_quiz().views) == ids(v.question for v in quiz.views)  # reopened
+    assert "20 questions" in quiz.children[0].value and "Pass mark: 80%" in quiz.children[0].value
+    assert not quiz.submit.disabled
+    assert final_progress().status == "not taken"
+
+
+def test_all_answers_right_passes_with_100_percent(env, course):
+    quiz = open_quiz()
+    answer_all(quiz)
+    quiz.submit.click()
+    assert "Passed" in quiz.result.value and "Not passed" not in quiz.result.value
+    points = sum(v.question.points for v in quiz.views)
+    assert f"{points:.3g} of {points:g} points (100%; pass mark 80%)" in quiz.result.value
+    assert "Safety-critical questions missed" not in quiz.result.value
+    assert quiz.submit.disabled and all(v.submit.disabled for v in quiz.views)
+    attempts = final_attempts()
+    assert len(attempts) == 20 and len({a.submission for a in attempts}) == 1 and attempts[0].submission
+    assert sorted(a.question for a in attempts) == sorted(ids(v.question for v in quiz.views))
+    assert all(a.correct and a.score == a.max_score and a.mode == "assessment" for a in attempts)
+    # each answer keeps the version of the bank its question was drawn from
+    assert all(a.bank_version == course.question(a.question)[0].version for a in attempts)
+    row = final_progress()
+    assert (row.status, row.passed, row.detail) == ("passed", True, "100% (pass mark 80%)")
+
+
+def learner_with_a_critical_question(course, bank) -> tuple[str, str]:
+    for n in range(100):
+        learner = f"Learner {n}"
+        critical = [q.id for q in draw(course, bank, learner) if q.critical]
+        if critical:
+            return learner, critical[0]
+    raise AssertionError("no draw holds a safety-critical question")
+
+
+def test_one_critical_question_wrong_fails_whatever_the_score(env, course, bank):
+    learner, critical = learner_with_a_critical_question(course, bank)
+    quiz = open_quiz(learner)
+    answer_all(quiz, wrong=critical)
+    quiz.submit.click()
+    result = quiz.result.value
+    maximum = sum(v.question.points for v in quiz.views)
+    total = sum(grade(v.question, v.response()).score for v in quiz.views)
+    percent = 100 * total / maximum
+    assert percent >= 80  # above the pass mark, and still not passed
+    assert "Not passed" in result and f"{total:.3g} of {maximum:g} points ({percent:.0f}%; pass mark 80%)" in result
+    assert "Safety-critical questions missed" in result
+    prompt = markdown(course.question(critical)[1].prompt)
+    assert prompt in result and result.count("<li>") == 1 + prompt.count("<li>")  # it, and only it
+    assert "Safety-critical" in quiz.view(critical).prompt.value
+    assert "quiz-verdict" in quiz.view(critical).feedback.value and "quiz-right" not in quiz.view(critical).feedback.value
+    attempts = final_attempts(learner)
+    assert len(attempts) == 20 and [a.question for a in attempts if not a.correct] == [critical]
+    row = final_progress(learner)
+    assert (row.status, row.passed) == ("not passed", False) and "1 safety-critical missed" in row.detail
+
+
+def test_a_second_submission_needs_a_trainers_retake(env, course, bank):
+    learner, critical = learner_with_a_critical_question(course, bank)
+    first = open_quiz(learner)
+    answer_all(first, wrong=critical)
+    first.submit.click()
+    assert "Not passed" in first.result.value
+
+    # reopened without a retake: the same draw, the earlier answers, locked
+    reopened = open_quiz(learner)
+    assert ids(v.question for v in reopened.views) == ids(v.question for v in first.views)
+    assert reopened.submit.disabled and all(v.submit.disabled for v in reopened.views)
+    assert "already taken" in reopened.result.value and "Not passed" in reopened.result.value
+    assert reopened.view(critical).response() == first.view(critical).response()
+    assert not reopened.session.can_take()
+    assert len({a.submission for a in final_attempts(learner)}) == 1
+
+    # a trainer allows a retake: a new draw, open to answer, and the new result counts
+    W.get_store().allow_retake(learner, QUIZ, trainer="Tess Trainer")
+    retake = open_quiz(learner)
+    assert not retake.submit.disabled and retake.session.can_take()
+    assert ids(v.question for v in retake.views) == ids(draw(course, bank, learner, sitting=1))
+    assert set(ids(v.question for v in retake.views)) != set(ids(v.question for v in first.views))
+    answer_all(retake)
+    retake.submit.click()
+    assert "Passed" in retake.result.value and "100%" in retake.result.value
+    attempts = final_attempts(learner)
+    assert len(attempts) == 40 and len({a.submission for a in attempts}) == 2
+    assert final_progress(learner).passed is True
+
+    # and then it is locked again, showing the retake
+    again = open_quiz(learner)
+    assert again.submit.disabled and "already taken" in again.result.value and "Passed" in again.result.value
+    assert ids(v.question for v in again.views) == ids(v.question for v in retake.views)
+
+
+def test_a_widget_opened_before_the_first_submission_cannot_submit_again(env):
+    first, second = open_quiz(), open_quiz()
+    answer_all(first)
+    first.submit.click()
+    answer_all(second)
+    second.submit.click()
+    assert len({a.submission for a in final_attempts()}) == 1
+    assert "Passed" not in second.result.value
+    assert "already submitted" in second.result.value and second.submit.disabled
+
+
+def test_a_result_given_is_not_changed_by_a_later_bank_edit(env, monkeypatch):
+    """After submitting, the learner sees the questions of the submission, even once a source bank changed."""
+    import shutil
+
+    banks = env / "quizzes"
+    shutil.copytree(ROOT / "quizzes", banks)
+    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(banks))
+    quiz = open_quiz()
+    answer_all(quiz)
+    quiz.submit.click()
+    shown = ids(v.question for v in quiz.views)
+
+    # an author adds questions to every source bank: the draw for this learner would now differ
+    for path in sorted(banks.glob("0[1-6]_*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        first = data["questions"][0]
+        for n in range(5):
+            data["questions"].append({**first, "id": f"{first['id']}-copy{n}"})
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    edited = load_course(banks)
+    assert ids(draw(edited, edited.bank(QUIZ), LEARNER)) != ids(draw(load_course(ROOT / "quizzes"), edited.bank(QUIZ), LEARNER))
+
+    again = open_quiz()
+    assert ids(v.question for v in again.views) == shown
+    assert again.submit.disabled and "Passed" in again.result.value and "100%" in again.result.value
