@@ -9,11 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from course.bank import Bank, Course, Question
 from course.grading import Grade, QuizScore, UngradableResponse, grade, score_quiz
-from course.store import Attempt, ResultsStore, SaveOutcome, StoreError
+from course.records import Attempt, SaveOutcome, StoreError
+
+if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a lesson first stores an answer
+    from course.store import ResultsStore
 
 
 def to_json(response: Any) -> Any:

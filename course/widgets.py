@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import ipywidgets as w
 from IPython.display import display
@@ -37,7 +37,10 @@ from course.bank import Bank, BankError, Course, Matching, MultipleChoice, Numer
 from course.grading import Grade, UngradableResponse, grade, parse_number
 from course.render import escape, markdown
 from course.session import AssessmentClosed, IncompleteAssessment, QuizSession
-from course.store import ResultsStore, StoreError
+from course.records import StoreError
+
+if TYPE_CHECKING:
+    from course.store import ResultsStore
 
 log = logging.getLogger("course.widgets")
 
@@ -65,6 +68,7 @@ def get_store() -> ResultsStore:
     """The results store for this kernel (one per database URL)."""
     global _store, _store_url
     from course import config
+    from course.store import ResultsStore  # SQLAlchemy loads here, not at import
 
     url = config.database_url()
     if _store is None or url != _store_url:
