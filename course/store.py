@@ -18,14 +18,12 @@ PostgreSQL server (``COURSE_DB_URL``, for a clinic on a shared JupyterHub).
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import math
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -58,71 +56,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from course import config, outbox
+from course.records import Attempt, Learner, Review, SaveOutcome, StoreError, SyncResult
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Attempt", "Learner", "Review", "ResultsStore", "SaveOutcome", "StoreError", "SyncResult", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 MODES = ("practice", "assessment")
 _SYNC_BATCH = 200
 _PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
-
-
-class StoreError(Exception):
-    """The store cannot do what was asked; the message can be shown to a learner as it is."""
-
-
-class SaveOutcome(enum.Enum):
-    """Where :meth:`ResultsStore.record` put the attempt."""
-
-    STORED = "stored"  # committed to the results database
-    QUEUED = "queued"  # written to the outbox, to be sent later
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One answer to one question."""
-
-    learner: str
-    quiz: str
-    question: str
-    question_type: str
-    bank_version: str
-    mode: str
-    response: Any
-    score: float | None
-    max_score: float
-    correct: bool | None
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
-    submission: str | None = None
-    answered_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-
-
-@dataclass(frozen=True)
-class Learner:
-    """A learner known to the store."""
-
-    name: str
-    cohort: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Review:
-    """A trainer's score and comment on a free-text answer."""
-
-    attempt_key: str
-    score: float
-    comment: str
-    reviewer: str
-    reviewed_at: datetime
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What :meth:`ResultsStore.sync` did."""
-
-    sent: int
-    remaining: int
 
 
 class UTCDateTime(TypeDecorator):
@@ -243,6 +186,12 @@ class ResultsStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for fast bulk reads (:mod:`course.report`); write only through
+        the methods of this class. Call :meth:`schema_version` first on a database that may be new."""
+        return self._engine
 
     # -- attempts ---------------------------------------------------------------------------
 
