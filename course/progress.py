@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from course.bank import Bank, Course
-from course.store import Attempt, ResultsStore
+from course.records import Attempt
+
+if TYPE_CHECKING:
+    from course.store import ResultsStore
 
 
 @dataclass(frozen=True)
@@ -44,30 +49,99 @@ def _practice(bank: Bank, attempts: list[Attempt]) -> LessonProgress:
     return LessonProgress(bank.quiz, bank.title, bank.lesson, status, detail, done)
 
 
-def _assessment(course: Course, bank: Bank, attempts: list[Attempt]) -> LessonProgress:
+@dataclass(frozen=True)
+class FinalResult:
+    """One sitting of an assessment, scored as the progress view scores it (see :func:`final_result`)."""
+
+    learner: str
+    quiz: str
+    title: str
+    percent: float
+    """Score as a percent of the graded answers' maximum, 0..100 (pending free text is left out)."""
+    passed: bool
+    """``percent`` reached ``pass_mark``, no safety-critical question was missed, none is pending."""
+    pass_mark: float
+    total: float
+    maximum: float
+    critical_missed: tuple[str, ...]
+    """Ids of the safety-critical questions not answered fully right, in the order answered."""
+    pending: tuple[str, ...]
+    """Ids of free-text answers stored without a score (waiting for a trainer)."""
+    date: datetime
+    """When the sitting was submitted: the latest ``answered_at`` of its answers (timezone-aware, UTC)."""
+    submission: str
+    sitting: int
+    """1 for the learner's first sitting of this assessment, 2 for the first retake, ..."""
+    bank_version: str
+    """Version of the assessment bank whose pass mark and critical flags scored the sitting (as loaded now)."""
+    answer_versions: tuple[str, ...]
+    """The bank versions stored with the sitting's answers (drawn questions keep their source bank's)."""
+
+
+def _submissions(attempts: list[Attempt]) -> list[str]:
+    """The submission ids among ``attempts``, in the order they first appear."""
     submissions: list[str] = []
     for a in attempts:
         if a.submission and a.submission not in submissions:
             submissions.append(a.submission)
-    if not submissions:
-        return LessonProgress(bank.quiz, bank.title, bank.lesson, "not taken", "", False)
-    last = [a for a in attempts if a.submission == submissions[-1]]
-    total = sum(a.score or 0 for a in last)
-    maximum = sum(a.max_score for a in last)
+    return submissions
+
+
+def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submission: str, sitting: int) -> FinalResult:
+    """Score one submission of ``bank`` from ``attempts`` (one learner's, oldest first).
+
+    The one scoring rule of the progress view and of :func:`final_result`: every graded answer of
+    the submission counts; a free-text answer still waiting for a trainer counts in neither the
+    total nor the maximum (as in :func:`course.grading.score_quiz`), and the sitting is not passed
+    until it has been scored; a safety-critical question is missed unless answered fully right;
+    questions no longer in the course are not checked for being critical.
+    """
+    last = [a for a in attempts if a.submission == submission]
+    graded = [a for a in last if a.score is not None]
+    total = sum(a.score or 0 for a in graded)
+    maximum = sum(a.max_score for a in graded)
     pct = 100 * total / maximum if maximum else 0
-    critical_missed = 0
+    critical_missed: list[str] = []
     for a in last:
         try:
             _, q = course.question(a.question)
         except KeyError:
             continue
         if q.critical and not a.correct:
-            critical_missed += 1
-    passed = pct + 1e-9 >= (bank.pass_mark or 0) and critical_missed == 0
-    detail = f"{pct:.0f}% (pass mark {bank.pass_mark or 0:g}%)"
-    if critical_missed:
-        detail += f"; {critical_missed} safety-critical missed"
-    return LessonProgress(bank.quiz, bank.title, bank.lesson, "passed" if passed else "not passed", detail, True, passed)
+            critical_missed.append(a.question)
+    pending = tuple(a.question for a in last if a.score is None)
+    passed = pct + 1e-9 >= (bank.pass_mark or 0) and not critical_missed and not pending
+    return FinalResult(
+        learner=last[0].learner,
+        quiz=bank.quiz,
+        title=bank.title,
+        percent=pct,
+        passed=passed,
+        pass_mark=bank.pass_mark or 0,
+        total=total,
+        maximum=maximum,
+        critical_missed=tuple(critical_missed),
+        pending=pending,
+        date=max(a.answered_at for a in last),
+        submission=submission,
+        sitting=sitting,
+        bank_version=bank.version,
+        answer_versions=tuple(sorted({a.bank_version for a in last})),
+    )
+
+
+def _assessment(course: Course, bank: Bank, attempts: list[Attempt]) -> LessonProgress:
+    submissions = _submissions(attempts)
+    if not submissions:
+        return LessonProgress(bank.quiz, bank.title, bank.lesson, "not taken", "", False)
+    result = _score_sitting(course, bank, attempts, submissions[-1], len(submissions))
+    detail = f"{result.percent:.0f}% (pass mark {bank.pass_mark or 0:g}%)"
+    if result.critical_missed:
+        detail += f"; {len(result.critical_missed)} safety-critical missed"
+    if result.pending:
+        detail += f"; {len(result.pending)} written answer(s) wait for a trainer"
+    status = "passed" if result.passed else "not passed"
+    return LessonProgress(bank.quiz, bank.title, bank.lesson, status, detail, True, result.passed)
 
 
 def learner_progress(course: Course, store: ResultsStore, learner: str) -> list[LessonProgress]:
@@ -80,3 +154,33 @@ def learner_progress(course: Course, store: ResultsStore, learner: str) -> list[
         attempts = by_quiz.get(bank.quiz, [])
         rows.append(_assessment(course, bank, attempts) if bank.mode == "assessment" else _practice(bank, attempts))
     return rows
+
+
+_FINAL_QUIZ = "final_assessment"
+
+
+def _final_bank(course: Course) -> Bank:
+    """The course's final assessment: the bank with quiz id ``final_assessment`` if it is an
+    assessment, else the assessment bank last in lesson order. LookupError if there is none."""
+    bank = course.banks.get(_FINAL_QUIZ)
+    if bank is not None and bank.mode == "assessment":
+        return bank
+    assessments = sorted((b for b in course.banks.values() if b.mode == "assessment"), key=lambda b: b.lesson)
+    if not assessments:
+        raise LookupError("The course has no final assessment (no question bank has mode: assessment).")
+    return assessments[-1]
+
+
+def final_result(course: Course, store: ResultsStore, learner: str) -> FinalResult | None:
+    """The learner's latest sitting of the final assessment, scored exactly as
+    :func:`learner_progress` scores it; None if the learner has not sat it.
+
+    The final assessment is the bank with quiz id ``final_assessment`` when it is an assessment,
+    else the assessment bank last in lesson order. Raises LookupError when the course has none.
+    """
+    bank = _final_bank(course)
+    attempts = store.attempts(learner=learner, quiz=bank.quiz)
+    submissions = _submissions(attempts)
+    if not submissions:
+        return None
+    return _score_sitting(course, bank, attempts, submissions[-1], len(submissions))

@@ -1,0 +1,661 @@
+"""xAPI export: every statement checked against the xAPI 1.0.3 rules, on answers stored in a real SQLite results store.
+
+The validator below is written from the specification (adlnet/xAPI-Spec, xAPI-Data.md, part two:
+2.4 Statement properties, 2.4.2 Actor, 2.4.3 Verb, 2.4.4 Object and Interaction Activities,
+2.4.5 Result and Score, 2.4.6 Context, 4.2 Language maps, 4.5 Timestamps), not from the exporter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from course import xapi
+from course.bank import load_course
+from course.grading import grade
+from course.progress import final_result, learner_progress
+from course.records import Attempt
+from course.session import QuizSession
+from course.store import ResultsStore
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = "https://clinic.example/course"
+ADL = "http://adlnet.gov/expapi/verbs/"
+
+BASICS = """\
+quiz: basics
+title: The basics
+lesson: 01_basics.ipynb
+mode: practice
+questions:
+  - id: b-single
+    type: single_choice
+    section: One
+    prompt: Which one is right?
+    options:
+      - {id: a, text: The right one, correct: true}
+      - {id: b, text: The wrong one}
+    explanation: Because.
+  - id: b-multi
+    type: multiple_choice
+    section: One
+    prompt: Select all that apply.
+    options:
+      - {id: x, text: Ex, correct: true}
+      - {id: y, text: Why, correct: true}
+      - {id: z, text: Zed}
+    explanation: Because.
+  - id: b-tf
+    type: true_false
+    section: One
+    prompt: This is true.
+    answer: true
+    explanation: Because.
+  - id: b-num
+    type: numeric
+    section: Two
+    prompt: How many minutes?
+    answer: 40
+    unit: min
+    unit_aliases: [minutes]
+    explanation: Because.
+  - id: b-order
+    type: ordering
+    section: Two
+    prompt: Put these in order.
+    items:
+      - {id: first, text: First}
+      - {id: second, text: Second}
+      - {id: third, text: Third}
+    explanation: Because.
+  - id: b-match
+    type: matching
+    section: Two
+    prompt: Match them.
+    pairs:
+      - {id: p1, left: Left one, right: Right one}
+      - {id: p2, left: Left two, right: Right two}
+    distractors:
+      - {id: d1, text: Not a match}
+    explanation: Because.
+  - id: b-free
+    type: free_text
+    section: Two
+    prompt: In your own words, what would you tell a patient who asks whether the treatment is safe for them, and why would you say it that way?
+    explanation: A model answer.
+"""
+
+FINAL = """\
+quiz: final
+title: Final assessment
+lesson: 02_final.ipynb
+mode: assessment
+pass_mark: 80
+questions:
+  - id: f-safe
+    type: true_false
+    section: Safety
+    prompt: Critical statement.
+    answer: true
+    critical: true
+    explanation: Because it is safe.
+  - id: f-one
+    type: single_choice
+    section: Safety
+    prompt: Pick a.
+    options:
+      - {id: a, text: A, correct: true}
+      - {id: b, text: B}
+    explanation: Because.
+  - id: f-two
+    type: true_false
+    section: Safety
+    prompt: This is false.
+    answer: false
+    explanation: Because.
+  - id: f-three
+    type: numeric
+    section: Safety
+    prompt: Ten?
+    answer: 10
+    explanation: Because.
+  - id: f-four
+    type: single_choice
+    section: Safety
+    prompt: Pick c.
+    options:
+      - {id: c, text: C, correct: true}
+      - {id: d, text: D}
+    explanation: Because.
+"""
+
+RIGHT_BASICS = {
+    "b-single": "a",
+    "b-multi": ["x", "y"],
+    "b-tf": True,
+    "b-num": "40 min",
+    "b-order": ["first", "second", "third"],
+    "b-match": {"p1": "p1", "p2": "p2"},
+    "b-free": "I would explain the monitoring, in plain words.",
+}
+RIGHT_FINAL = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
+
+
+@pytest.fixture
+def course(tmp_path):
+    quizzes = tmp_path / "quizzes"
+    quizzes.mkdir()
+    (quizzes / "basics.yaml").write_text(BASICS, encoding="utf-8")
+    (quizzes / "final.yaml").write_text(FINAL, encoding="utf-8")
+    return load_course(quizzes)
+
+
+@pytest.fixture
+def store(tmp_path):
+    results = ResultsStore(f"sqlite:///{tmp_path / 'data' / 'results.sqlite'}", outbox=tmp_path / "outbox.jsonl")
+    yield results
+    results.close()
+
+
+def practise(course, store, learner, responses):
+    session = QuizSession(course.bank("basics"), learner, store)
+    for qid, response in responses.items():
+        session.submit(course.bank("basics").question(qid), response)
+
+
+def sit(course, store, learner, responses):
+    return QuizSession(course.bank("final"), learner, store).submit_all(responses)
+
+
+@pytest.fixture
+def recorded(course, store):
+    """Ann practises every basics question and passes the final; Bob misses a critical question and fails, then passes a retake."""
+    practise(course, store, "Ann Nurse", {"b-single": "b"})  # wrong first
+    practise(course, store, "Ann Nurse", RIGHT_BASICS)
+    sit(course, store, "Ann Nurse", RIGHT_FINAL)
+    practise(course, store, "Bob Front-Desk", {"b-single": "a", "b-tf": False})
+    sit(course, store, "Bob Front-Desk", {**RIGHT_FINAL, "f-safe": False})
+    store.allow_retake("Bob Front-Desk", "final", trainer="Tess Trainer")
+    sit(course, store, "Bob Front-Desk", RIGHT_FINAL)
+    return store
+
+
+# --- the validator, from the specification ----------------------------------------------------
+
+STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority", "version", "attachments"}
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing", "likert", "numeric", "other"}
+COMPONENT_LISTS = {"choice": {"choices"}, "sequencing": {"choices"}, "likert": {"scale"}, "matching": {"source", "target"}, "performance": {"steps"}}
+DEFINITION_KEYS = {"name", "description", "type", "moreInfo", "extensions", "interactionType", "correctResponsesPattern", "choices", "scale", "source", "target", "steps"}
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646, loosely
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def is_iri(value):
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", parts.scheme or "")) and bool(parts.netloc or parts.path)
+
+
+def is_irl(value):
+    return is_iri(value) and urlsplit(value).scheme in ("http", "https") and bool(urlsplit(value).netloc)
+
+
+def is_uuid(value):
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value and uuid.UUID(value).variant == uuid.RFC_4122
+    except ValueError:
+        return False
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def language_map(value, where, errors):
+    if not isinstance(value, dict) or not value:
+        errors.append(f"{where}: a language map must be a non-empty object")
+        return
+    for tag, text in value.items():
+        if not LANGUAGE_TAG.match(tag) or not isinstance(text, str):
+            errors.append(f"{where}: {tag!r}: {text!r} is not a language tag and a string")
+
+
+def extensions(value, where, errors):
+    if not isinstance(value, dict) or not all(is_iri(k) for k in value):
+        errors.append(f"{where}: extension keys must be IRIs")
+
+
+def agent(value, where, errors):
+    if not isinstance(value, dict):
+        errors.append(f"{where}: must be an object")
+        return
+    if value.get("objectType", "Agent") != "Agent":
+        errors.append(f"{where}: objectType must be Agent")
+    ifis = [k for k in IFIS if k in value]
+    if len(ifis) != 1:
+        errors.append(f"{where}: an Agent has exactly one inverse functional identifier, not {ifis}")
+    if set(value) - {"objectType", "name", *IFIS}:
+        errors.append(f"{where}: unknown properties {set(value) - {'objectType', 'name', *IFIS}}")
+    if "name" in value and not isinstance(value["name"], str):
+        errors.append(f"{where}.name: must be a string")
+    if "account" in value:
+        account = value["account"]
+        if not isinstance(account, dict) or set(account) != {"homePage", "name"}:
+            errors.append(f"{where}.account: needs exactly homePage and name")
+        elif not is_irl(account["homePage"]) or not isinstance(account["name"], str) or not account["name"]:
+            errors.append(f"{where}.account: homePage must be an IRL and name a string")
+
+
+def activity(value, where, errors):
+    if not isinstance(value, dict):
+        errors.append(f"{where}: must be an object")
+        return
+    if value.get("objectType", "Activity") != "Activity":
+        errors.append(f"{where}: objectType must be Activity")
+    if set(value) - {"objectType", "id", "definition"}:
+        errors.append(f"{where}: unknown properties")
+    if not is_iri(value.get("id")):
+        errors.append(f"{where}.id: {value.get('id')!r} is not an absolute IRI")
+    definition = value.get("definition")
+    if definition is None:
+        return
+    if not isinstance(definition, dict) or set(definition) - DEFINITION_KEYS:
+        errors.append(f"{where}.definition: unknown properties")
+        return
+    for key in ("name", "description"):
+        if key in definition:
+            language_map(definition[key], f"{where}.definition.{key}", errors)
+    if "type" in definition and not is_iri(definition["type"]):
+        errors.append(f"{where}.definition.type: not an IRI")
+    if "extensions" in definition:
+        extensions(definition["extensions"], f"{where}.definition.extensions", errors)
+    kind = definition.get("interactionType")
+    lists = {k for k in ("choices", "scale", "source", "target", "steps") if k in definition}
+    if kind is None:
+        if lists or "correctResponsesPattern" in definition:
+            errors.append(f"{where}.definition: interaction properties without an interactionType")
+        return
+    if kind not in INTERACTION_TYPES:
+        errors.append(f"{where}.definition.interactionType: {kind!r} is not valid")
+    if lists - COMPONENT_LISTS.get(kind, set()):
+        errors.append(f"{where}.definition: {lists} are not component lists of {kind}")
+    pattern = definition.get("correctResponsesPattern")
+    if pattern is not None and (not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern)):
+        errors.append(f"{where}.definition.correctResponsesPattern: must be an array of strings")
+    for name in lists:
+        components = definition[name]
+        ids = [c.get("id") for c in components]
+        if len(set(ids)) != len(ids) or not all(isinstance(i, str) and i and not re.search(r"\s", i) for i in ids):
+            errors.append(f"{where}.definition.{name}: component ids must be distinct strings without whitespace")
+        for c in components:
+            if set(c) - {"id", "description"}:
+                errors.append(f"{where}.definition.{name}: unknown component properties")
+            if "description" in c:
+                language_map(c["description"], f"{where}.definition.{name}[{c.get('id')}].description", errors)
+
+
+def result(value, errors):
+    if not isinstance(value, dict) or set(value) - {"score", "success", "completion", "response", "duration", "extensions"}:
+        errors.append("result: unknown properties")
+        return
+    for key in ("success", "completion"):
+        if key in value and not isinstance(value[key], bool):
+            errors.append(f"result.{key}: must be a boolean")
+    if "response" in value and not isinstance(value["response"], str):
+        errors.append("result.response: must be a string")
+    if "extensions" in value:
+        extensions(value["extensions"], "result.extensions", errors)
+    score = value.get("score")
+    if score is None:
+        return
+    if not isinstance(score, dict) or set(score) - {"scaled", "raw", "min", "max"}:
+        errors.append("result.score: unknown properties")
+        return
+    if not all(is_number(v) for v in score.values()):
+        errors.append("result.score: every value must be a number")
+        return
+    if "scaled" in score and not -1 <= score["scaled"] <= 1:
+        errors.append("result.score.scaled: must be between -1 and 1")
+    if "min" in score and "max" in score and not score["min"] < score["max"]:
+        errors.append("result.score: min must be less than max")
+    if "raw" in score and not (score.get("min", float("-inf")) <= score["raw"] <= score.get("max", float("inf"))):
+        errors.append("result.score.raw: must be between min and max")
+
+
+def context(value, object_is_activity, errors):
+    allowed = {"registration", "instructor", "team", "contextActivities", "revision", "platform", "language", "statement", "extensions"}
+    if not isinstance(value, dict) or set(value) - allowed:
+        errors.append("context: unknown properties")
+        return
+    if "registration" in value and not is_uuid(value["registration"]):
+        errors.append("context.registration: must be a UUID")
+    for key in ("revision", "platform"):
+        if key in value and (not object_is_activity or not isinstance(value[key], str)):
+            errors.append(f"context.{key}: a string, only when the object is an Activity")
+    if "language" in value and not (isinstance(value["language"], str) and LANGUAGE_TAG.match(value["language"])):
+        errors.append("context.language: must be an RFC 5646 tag")
+    if "extensions" in value:
+        extensions(value["extensions"], "context.extensions", errors)
+    activities = value.get("contextActivities", {})
+    if set(activities) - {"parent", "grouping", "category", "other"}:
+        errors.append("context.contextActivities: keys are parent, grouping, category, other")
+    for key, items in activities.items():
+        if not isinstance(items, list):
+            errors.append(f"context.contextActivities.{key}: should be an array")
+            continue
+        for n, item in enumerate(items):
+            activity(item, f"context.contextActivities.{key}[{n}]", errors)
+
+
+def validate(statement):
+    """Every way ``statement`` breaks an xAPI 1.0.3 rule, as messages (empty when it is valid)."""
+    errors: list[str] = []
+    if not isinstance(statement, dict):
+        return ["a statement is a JSON object"]
+    if set(statement) - STATEMENT_KEYS:
+        errors.append(f"unknown properties {set(statement) - STATEMENT_KEYS}")
+    for required in ("actor", "verb", "object"):
+        if required not in statement:
+            errors.append(f"{required} is required")
+    if "id" in statement and not is_uuid(statement["id"]):
+        errors.append(f"id: {statement['id']!r} is not a UUID in standard form")
+    if "actor" in statement:
+        agent(statement["actor"], "actor", errors)
+    verb = statement.get("verb")
+    if verb is not None:
+        if not isinstance(verb, dict) or set(verb) - {"id", "display"} or not is_iri(verb.get("id")):
+            errors.append("verb: needs an absolute IRI id (and optionally display)")
+        elif "display" in verb:
+            language_map(verb["display"], "verb.display", errors)
+    if "object" in statement:
+        activity(statement["object"], "object", errors)
+    if "result" in statement:
+        result(statement["result"], errors)
+    if "context" in statement:
+        context(statement["context"], statement.get("object", {}).get("objectType", "Activity") == "Activity", errors)
+    if "timestamp" in statement:
+        stamp = statement["timestamp"]
+        if not isinstance(stamp, str) or not RFC3339.match(stamp):
+            errors.append(f"timestamp: {stamp!r} is not ISO 8601 (RFC 3339) with a time zone")
+        else:
+            moment = datetime.fromisoformat(stamp)
+            if moment.tzinfo is None:
+                errors.append("timestamp: has no time zone")
+            elif moment > datetime.now(timezone.utc) + timedelta(seconds=5):
+                errors.append("timestamp: must not be in the future")
+    try:
+        if json.loads(json.dumps(statement, allow_nan=False)) != statement:
+            errors.append("does not round-trip through JSON")
+    except (TypeError, ValueError) as exc:
+        errors.append(f"is not JSON: {exc}")
+    return errors
+
+
+def test_the_validator_catches_broken_statements():
+    good = {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "name": "A", "account": {"homePage": HOME, "name": "A"}},
+        "verb": {"id": ADL + "answered", "display": {"en-US": "answered"}},
+        "object": {"objectType": "Activity", "id": HOME + "/quiz/q"},
+        "result": {"score": {"scaled": 0.5, "raw": 1, "min": 0, "max": 2}},
+        "timestamp": "2024-05-03T12:00:00.000+00:00",
+    }
+    assert validate(good) == []
+    broken = [
+        {k: v for k, v in good.items() if k != "actor"},
+        {**good, "id": "not-a-uuid"},
+        {**good, "actor": {**good["actor"], "mbox": "mailto:a@example.org"}},
+        {**good, "actor": {"objectType": "Agent", "name": "A"}},
+        {**good, "verb": {"id": "answered"}},
+        {**good, "verb": {"id": ADL + "answered", "display": "answered"}},
+        {**good, "object": {"id": "quiz q"}},
+        {**good, "result": {"score": {"scaled": 1.5}}},
+        {**good, "result": {"score": {"raw": 3, "min": 0, "max": 2}}},
+        {**good, "result": {"success": "yes"}},
+        {**good, "timestamp": "2024-05-03T12:00:00"},
+        {**good, "context": {"registration": "nope"}},
+        {**good, "object": {"id": HOME, "definition": {"interactionType": "essay"}}},
+    ]
+    for statement in broken:
+        assert validate(statement), statement
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def by_verb(statements, verb):
+    return [s for s in statements if s["verb"]["id"] == ADL + verb]
+
+
+def test_every_statement_meets_the_spec(course, recorded):
+    statements = xapi.statements(recorded, course)
+    problems = {s["id"]: validate(s) for s in statements}
+    assert {k: v for k, v in problems.items() if v} == {}
+    attempts = recorded.attempts()
+    assert len(by_verb(statements, "answered")) == len(attempts)
+    assert {s["verb"]["id"] for s in statements} == {ADL + v for v in ("answered", "passed", "failed", "completed")}
+    for s in statements:
+        assert s["verb"]["display"] == {"en-US": s["verb"]["id"].rsplit("/", 1)[1]}
+        assert s["actor"]["account"] == {"homePage": HOME, "name": s["actor"]["name"]}
+    stamps = [datetime.fromisoformat(s["timestamp"]) for s in statements]
+    assert stamps == sorted(stamps)
+
+
+def test_answered_statements_describe_the_question_and_its_quiz(course, recorded):
+    statements = by_verb(xapi.statements(recorded, course), "answered")
+    attempts = {a.key: a for a in recorded.attempts()}
+    assert len(statements) == len(attempts)
+    kinds = {}
+    for s in statements:
+        obj = s["object"]
+        quiz, question = re.fullmatch(rf"{HOME}/quiz/([^/]+)/question/([^/]+)", obj["id"]).groups()
+        definition = obj["definition"]
+        assert definition["type"] == "http://adlnet.gov/expapi/activities/cmi.interaction"
+        kinds[question] = definition["interactionType"]
+        (parent,) = s["context"]["contextActivities"]["parent"]
+        assert parent["id"] == f"{HOME}/quiz/{quiz}"
+        assert parent["definition"]["type"].endswith("/assessment" if quiz == "final" else "/lesson")
+        assert parent["definition"]["name"]["en-US"] == course.bank(quiz).title
+        assert definition["description"]["en-US"] == course.question(question)[1].prompt
+        assert len(definition["name"]["en-US"]) <= 80
+    assert kinds == {
+        "b-single": "choice", "b-multi": "choice", "b-tf": "true-false", "b-num": "numeric",
+        "b-order": "sequencing", "b-match": "matching", "b-free": "long-fill-in",
+        "f-safe": "true-false", "f-one": "choice", "f-two": "true-false", "f-three": "numeric", "f-four": "choice",
+    }
+    matching = next(s for s in statements if s["object"]["id"].endswith("/b-match"))["object"]["definition"]
+    assert [c["id"] for c in matching["source"]] == ["p1", "p2"] and [c["id"] for c in matching["target"]] == ["p1", "p2", "d1"]
+    assert matching["correctResponsesPattern"] == ["p1[.]p1[,]p2[.]p2"]
+    free = next(s for s in statements if s["object"]["id"].endswith("/b-free"))["object"]["definition"]
+    assert "correctResponsesPattern" not in free and free["name"]["en-US"].endswith("…")
+
+
+def test_scores_follow_the_stored_grades(course, recorded):
+    statements = {s["id"]: s for s in by_verb(xapi.statements(recorded, course), "answered")}
+    for a in recorded.attempts():
+        s = statements[str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, HOME), f"answered\0{a.key}"))]
+        assert s["timestamp"] == a.answered_at.isoformat(timespec="milliseconds")
+        assert s["context"]["revision"] == a.bank_version
+        if a.score is None:
+            continue
+        assert s["result"]["score"] == {"scaled": a.score / a.max_score, "raw": a.score, "min": 0, "max": a.max_score}
+        assert s["result"]["success"] is a.correct and s["result"]["completion"] is True
+        if a.submission:
+            assert s["context"]["registration"] == str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, HOME), f"submission\0{a.submission}"))
+        else:
+            assert "registration" not in s["context"]
+
+
+def test_ids_are_stable_across_exports(course, recorded, tmp_path):
+    first = xapi.statements(recorded, course)
+    again = ResultsStore(recorded.url, outbox=tmp_path / "other-outbox.jsonl")
+    try:
+        second = xapi.statements(again, course)
+    finally:
+        again.close()
+    assert [s["id"] for s in first] == [s["id"] for s in second]
+    assert first == second
+    assert len({s["id"] for s in first}) == len(first)
+    other_home = xapi.statements(recorded, course, homepage="https://other.example/course/")
+    assert not {s["id"] for s in first} & {s["id"] for s in other_home}
+    assert other_home[0]["actor"]["account"]["homePage"] == "https://other.example/course"
+
+
+def test_a_passed_and_a_failed_sitting(course, recorded):
+    statements = xapi.statements(recorded, course)
+    sittings = [s for s in statements if s["object"]["id"] == f"{HOME}/quiz/final" and s["verb"]["id"] != ADL + "answered"]
+    assert [(s["actor"]["name"], s["verb"]["id"].rsplit("/", 1)[1]) for s in sittings] == [
+        ("Ann Nurse", "passed"), ("Bob Front-Desk", "failed"), ("Bob Front-Desk", "passed"),
+    ]
+    ann, bob_failed, bob_passed = sittings
+    assert ann["result"]["success"] is True and ann["result"]["score"] == {"scaled": 1.0, "raw": 5.0, "min": 0, "max": 5.0}
+    assert bob_failed["result"]["success"] is False and bob_failed["result"]["score"]["scaled"] == pytest.approx(0.8)
+    assert bob_failed["result"]["extensions"][f"{HOME}/xapi/extensions/critical-missed"] == ["f-safe"]
+    assert ann["object"]["definition"] == {"name": {"en-US": "Final assessment"}, "type": "http://adlnet.gov/expapi/activities/assessment"}
+    # the sitting's registration ties it to its answers, and it is stamped when the last answer was given
+    for sitting in sittings:
+        answers = [s for s in by_verb(statements, "answered") if s.get("context", {}).get("registration") == sitting["context"]["registration"]]
+        assert len(answers) == 5 and {a["actor"]["name"] for a in answers} == {sitting["actor"]["name"]}
+        assert sitting["timestamp"] == max(a["timestamp"] for a in answers)
+    # the same verdict as the learner's progress view and final_result
+    for name, sitting in (("Ann Nurse", ann), ("Bob Front-Desk", bob_passed)):
+        row = next(r for r in learner_progress(course, recorded, name) if r.quiz == "final")
+        latest = final_result(course, recorded, name)
+        assert row.passed is latest.passed is sitting["result"]["success"]
+        assert sitting["result"]["score"]["scaled"] == pytest.approx(latest.percent / 100)
+
+
+def test_a_completed_lesson(course, recorded):
+    statements = xapi.statements(recorded, course)
+    completed = by_verb(statements, "completed")
+    assert [s["actor"]["name"] for s in completed] == ["Ann Nurse"]  # Bob answered 2 of 7
+    (done,) = completed
+    assert done["object"]["id"] == f"{HOME}/quiz/basics"
+    assert done["object"]["definition"] == {"name": {"en-US": "The basics"}, "type": "http://adlnet.gov/expapi/activities/lesson"}
+    assert done["result"] == {"completion": True}
+    last_new = [a for a in recorded.attempts(learner="Ann Nurse", quiz="basics") if a.question == "b-free"][0]
+    assert done["timestamp"] == last_new.answered_at.isoformat(timespec="milliseconds")
+    assert next(r for r in learner_progress(course, recorded, "Ann Nurse") if r.quiz == "basics").done
+    # answering again later adds answers, not another completion; the completion keeps its id and time
+    practise(course, recorded, "Ann Nurse", {"b-single": "a"})
+    later = by_verb(xapi.statements(recorded, course), "completed")
+    assert later == completed
+
+
+def test_pending_free_text_has_no_score(course, recorded):
+    statements = by_verb(xapi.statements(recorded, course), "answered")
+    (free,) = [s for s in statements if s["object"]["id"].endswith("/b-free")]
+    assert "score" not in free["result"] and "success" not in free["result"]
+    assert free["result"]["response"] == RIGHT_BASICS["b-free"] and free["result"]["completion"] is True
+
+
+def attempt(course, qid, response, *, when, learner="Ann Nurse", submission=None):
+    bank, question = course.question(qid)
+    g = grade(question, response)
+    return Attempt(
+        learner=learner, quiz=bank.quiz, question=qid, question_type=question.type, bank_version=bank.version,
+        mode=bank.mode, response=response, score=None if g.pending else g.score, max_score=g.max_score,
+        correct=None if g.pending else g.correct, key=f"{learner}-{qid}-{when:%H%M%S}", submission=submission, answered_at=when,
+    )
+
+
+def test_response_strings_per_interaction_type(course):
+    when = datetime(2024, 5, 3, 9, 0, tzinfo=timezone.utc)
+    cases = [
+        ("b-single", "b", "b"),
+        ("b-multi", ["x", "z"], "x[,]z"),
+        ("b-multi", ["y"], "y"),
+        ("b-tf", True, "true"),
+        ("b-tf", False, "false"),
+        ("b-num", "40 min", "40"),
+        ("b-num", " 1,970 minutes", "1970"),
+        ("b-num", "0,5", "0.5"),
+        ("b-num", 41.0, "41"),
+        ("b-order", ["third", "first", "second"], "third[,]first[,]second"),
+        ("b-match", {"p2": "d1", "p1": "p2"}, "p1[.]p2[,]p2[.]d1"),
+        ("b-free", "Ask the clinician [in charge].", "Ask the clinician [in charge]."),
+    ]
+    attempts = [attempt(course, qid, response, when=when + timedelta(minutes=n)) for n, (qid, response, _) in enumerate(cases)]
+    statements = xapi.from_attempts(attempts, course)
+    assert [s["result"]["response"] for s in by_verb(statements, "answered")] == [expected for *_, expected in cases]
+    patterns = {s["object"]["id"].rsplit("/", 1)[1]: s["object"]["definition"].get("correctResponsesPattern") for s in by_verb(statements, "answered")}
+    assert patterns == {
+        "b-single": ["a"], "b-multi": ["x[,]y"], "b-tf": ["true"], "b-num": ["40"],
+        "b-order": ["first[,]second[,]third"], "b-match": ["p1[.]p1[,]p2[.]p2"], "b-free": None,
+    }
+    assert all(validate(s) == [] for s in statements)
+
+
+def test_since_keeps_later_statements_and_sittings_still_count_every_answer(course):
+    start = datetime(2024, 5, 3, 9, 0, tzinfo=timezone.utc)
+    attempts = [
+        attempt(course, qid, response, when=start + timedelta(minutes=n), submission="s1")
+        for n, (qid, response) in enumerate({**RIGHT_FINAL, "f-two": True}.items())
+    ]
+    everything = xapi.from_attempts(attempts, course)
+    later = xapi.from_attempts(attempts, course, since=start + timedelta(minutes=3))
+    assert later == [s for s in everything if s["timestamp"] >= "2024-05-03T09:03"]
+    assert [s["verb"]["display"]["en-US"] for s in later] == ["answered", "answered", "passed"]
+    assert later[-1]["result"]["score"]["raw"] == 4.0  # scored from all five answers
+    with pytest.raises(ValueError, match="timezone-aware"):
+        xapi.from_attempts(attempts, course, since=datetime(2024, 5, 3))
+    with pytest.raises(ValueError, match="homepage"):
+        xapi.from_attempts(attempts, course, homepage="clinic.example/course")
+
+
+def test_answers_to_a_question_no_longer_in_the_course_are_still_exported(course):
+    gone = Attempt(
+        learner="Ann Nurse", quiz="retired", question="old-q", question_type="ordering", bank_version="0" * 16,
+        mode="practice", response=["b", "a"], score=0.0, max_score=1.0, correct=False, key="k-gone",
+        answered_at=datetime(2024, 1, 1, tzinfo=timezone.utc),
+    )
+    (s,) = xapi.from_attempts([gone], course)
+    assert validate(s) == []
+    assert s["object"]["id"] == f"{HOME}/quiz/retired/question/old-q"
+    assert s["object"]["definition"] == {"name": {"en-US": "old-q"}, "type": "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType": "sequencing"}
+    assert s["result"]["response"] == "b[,]a"
+
+
+def test_write_is_a_utf8_json_array(course, store, tmp_path):
+    practise(course, store, "Zoë Ağaoğlu", {"b-single": "a"})
+    sit(course, store, "José Núñez", RIGHT_FINAL)
+    statements = xapi.statements(store, course)
+    path = xapi.write(statements, tmp_path / "statements.json")
+    raw = path.read_bytes()
+    assert "Zoë Ağaoğlu".encode() in raw and "José Núñez".encode() in raw
+    assert json.loads(raw.decode("utf-8")) == statements
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".statements")] == []
+
+
+def test_the_repo_welcome_bank_exports_valid_statements(tmp_path, store):
+    """The course's own welcome bank (one question of every type), answered right from its keys."""
+    quizzes = tmp_path / "repo-quizzes"
+    quizzes.mkdir()
+    shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
+    course = load_course(quizzes)
+    bank = course.bank("welcome")
+    session = QuizSession(bank, "Ann Nurse", store)
+    for q in bank.questions:
+        response = {
+            "single_choice": lambda: next(o.id for o in q.options if o.correct),
+            "multiple_choice": lambda: [o.id for o in q.options if o.correct],
+            "true_false": lambda: q.answer,
+            "numeric": lambda: q.answer if q.answer is not None else q.min,
+            "ordering": lambda: [i.id for i in q.items],
+            "matching": lambda: {p.id: p.id for p in q.pairs},
+            "free_text": lambda: "A written answer.",
+        }[q.type]()
+        session.submit(q, response)
+    statements = xapi.statements(store, course)
+    assert all(validate(s) == [] for s in statements), [validate(s) for s in statements]
+    assert len(by_verb(statements, "answered")) == len(bank.questions) and len(by_verb(statements, "completed")) == 1
+    assert {s["result"].get("success") for s in by_verb(statements, "answered")} <= {True, None}
