@@ -579,6 +579,7 @@ def learner_widget() -> w.Widget:
 
 def show_learner_form() -> None:
     """Show the name form (in the welcome lesson)."""
+    _keyboard_support()
     display(learner_widget())
 
 
@@ -651,8 +652,33 @@ def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, sectio
     return PracticeQuiz(QuizSession(bank, learner, store, questions=questions))
 
 
+# JupyterLab's notebook shortcuts (arrow keys move between cells, "b" inserts one, "d d" deletes
+# one) fire on any focused element that is not a text field, so arrow keys could not change a
+# radio button or drop-down of a quiz. JupyterLab skips elements marked
+# data-lm-suppress-shortcuts; ipywidgets cannot set attributes, so this marks each quiz control as
+# it gets focus. It runs once per page; elsewhere (Voila, nbclient) it is harmless.
+_KEYBOARD_JS = """(() => {
+  if (window.__courseQuizKeys) return;
+  window.__courseQuizKeys = true;
+  document.addEventListener('focusin', (event) => {
+    const el = event.target;
+    if (el instanceof Element && el.closest('.quiz-question, .quiz-container, .quiz-learner-form')) {
+      el.setAttribute('data-lm-suppress-shortcuts', 'true');
+    }
+  }, true);
+})();"""
+
+
+def _keyboard_support() -> None:
+    """Let the keyboard work inside quizzes in JupyterLab (see :data:`_KEYBOARD_JS`)."""
+    from IPython.display import Javascript
+
+    display(Javascript(_KEYBOARD_JS))
+
+
 def show_quiz(quiz: str, *, section: str | None = None) -> None:
     """Show a quiz in the notebook; with ``section``, only the questions that check that section."""
+    _keyboard_support()
     display(quiz_widget(quiz, section=section))
 
 

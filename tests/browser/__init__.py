@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab and Voilà driven in headless Chromium through Playwright."""
