@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
+import json
+
+import pandas as pd
+from pypdf import PdfReader
+
+import seed
+from course.bank import load_course
 from course.cli import main
 from course.store import Attempt, ResultsStore, SaveOutcome
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def answer(question: str) -> Attempt:
@@ -25,8 +34,12 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    parser_commands = ["validate", "sync"]
-    for command in parser_commands:
+    from course.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(commands) == {"validate", "sync", "report", "export", "review", "certificate", "cohort", "retake"}
+    for command in commands:
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
@@ -50,3 +63,106 @@ def test_sync_sends_the_outbox_once(data: Path, capsys: pytest.CaptureFixture[st
     assert "nothing to send" in capsys.readouterr().out
     with ResultsStore(url) as store:
         assert sorted(a.question for a in store.attempts()) == ["q0", "q1", "q2"]
+
+
+@pytest.fixture
+def seeded(data: Path) -> Path:
+    """The seeded history in the data folder's SQLite store."""
+    with ResultsStore() as store:
+        seed.seed(store, load_course(ROOT / "quizzes"))
+    return data
+
+
+def test_report_prints_every_learner(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    names = (seed.ANN, seed.BOB, seed.CARLA, seed.DEV, seed.EVE)
+    lines = {name: line for line in out.splitlines()[1:] for name in names if line.strip().startswith(name)}
+    assert set(lines) == set(names) and len(out.splitlines()) == 1 + len(names)
+    assert "passed" in lines[seed.ANN] and "failed" in lines[seed.CARLA] and "not taken" in lines[seed.EVE]
+
+
+def test_report_as_csv_and_json_with_filters(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    assert main(["report", "--format", "csv", "--cohort", seed.NURSES]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert sorted(frame["learner"]) == [seed.ANN, seed.CARLA]
+    assert dict(zip(frame["learner"], frame["assessment_status"])) == {seed.ANN: "passed", seed.CARLA: "failed"}
+    assert main(["report", "--table", "cohorts", "--format", "json"]) == 0
+    cohorts = {row["cohort"]: row for row in json.loads(capsys.readouterr().out)}
+    assert cohorts[seed.NURSES]["learners"] == 2 and cohorts[seed.NURSES]["passed"] == 1
+    assert main(["report", "--since", "2099-01-01", "--format", "json", "--table", "questions"]) == 0
+    assert {row["n"] for row in json.loads(capsys.readouterr().out)} == {0}
+
+
+def test_review_lists_then_scores_an_answer(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["review", "--learner", seed.BOB]) == 0
+    listing = capsys.readouterr().out
+    keys = [line.split()[1] for line in listing.splitlines() if line.startswith("--- ")]
+    assert keys and seed.FREE_TEXT_ANSWER in listing
+    assert main(["review", keys[0], "--score", "1"]) == 1
+    assert "--reviewer" in capsys.readouterr().err
+    assert main(["review", keys[0], "--score", "1", "--reviewer", "Tess Trainer", "--comment", "Clear."]) == 0
+    assert "saved: Bob Front-Desk" in capsys.readouterr().out
+    assert main(["review", keys[1] if len(keys) > 1 else keys[0], "--score", "99", "--reviewer", "Tess"]) == 1
+    assert "between 0 and" in capsys.readouterr().err
+    with ResultsStore() as store:
+        assert [(r.attempt_key, r.score, r.reviewer) for r in store.reviews()] == [(keys[0], 1.0, "Tess Trainer")]
+
+
+def test_certificate_for_a_pass_and_a_refusal(seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "ann.pdf"
+    assert main(["certificate", seed.ANN, "--out", str(out)]) == 0
+    text = PdfReader(out).pages[0].extract_text()
+    assert seed.ANN in text and "100" in text
+    refused = tmp_path / "carla.pdf"
+    assert main(["certificate", seed.CARLA, "--out", str(refused)]) == 1
+    assert "safety-critical" in capsys.readouterr().err and not refused.exists()
+    assert main(["certificate", seed.EVE, "--out", str(refused)]) == 1
+    assert "has not taken the final assessment" in capsys.readouterr().err
+
+
+def test_export_csv_and_xapi(seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "answers.csv")]) == 0
+    frame = pd.read_csv(tmp_path / "answers.csv", encoding="utf-8-sig")
+    with ResultsStore() as store:
+        assert len(frame) == len(store.attempts())
+    assert set(frame["learner"]) == {seed.ANN, seed.BOB, seed.CARLA, seed.DEV}
+    assert main(["export", "--format", "xapi", "--out", str(tmp_path / "lrs.json")]) == 0
+    statements = json.loads((tmp_path / "lrs.json").read_text(encoding="utf-8"))
+    assert sum(s["verb"]["display"]["en-US"] == "answered" for s in statements) == len(frame)
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "no" / "such.csv")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cohort_and_retake(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cohort", seed.EVE, "2026-12 nurses"]) == 0
+    assert main(["retake", seed.CARLA, "--trainer", "Tess Trainer"]) == 0
+    with ResultsStore() as store:
+        assert {p.name: p.cohort for p in store.learners()}[seed.EVE] == "2026-12 nurses"
+        assert store.retakes_allowed(seed.CARLA, "final_assessment") == 1
+    capsys.readouterr()
+    assert main(["retake", "Nobody", "--trainer", "Tess"]) == 1
+    assert "no learner named 'Nobody'" in capsys.readouterr().err
+    assert main(["retake", seed.CARLA, "--trainer", "Tess", "--quiz", "history"]) == 1
+    assert "practice quiz" in capsys.readouterr().err
+    assert main(["cohort", "Nobody", "x"]) == 1
+    assert "no learner named" in capsys.readouterr().err
+
+
+def test_mistakes_end_in_a_message_not_a_traceback(data: Path) -> None:
+    import subprocess
+    import sys
+
+    blocked = data / "blocked"
+    blocked.write_text("not a folder")
+    for arguments in (
+        ["report", "--since", "yesterday"],
+        ["report", "--db", f"sqlite:///{blocked / 'results.sqlite'}"],
+        ["certificate", "Ann", "--out", str(data / "x.pdf"), "--db", "mysql://nobody@nowhere/x"],
+    ):
+        result = subprocess.run([sys.executable, "-m", "course", *arguments], capture_output=True, text=True)
+        assert result.returncode in (1, 2), arguments
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip(), arguments

@@ -38,13 +38,9 @@ def seed_answers(course_env: CourseEnv) -> None:
 
 
 def dashboard_notebook(course_env: CourseEnv) -> Path:
-    source = ROOT / "notebooks" / DASHBOARD
+    """The dashboard in the session's copy of the course."""
     copy = course_env.notebooks / DASHBOARD
-    if not source.exists() and not copy.exists():
-        # TODO: remove this skip once the dashboard notebook is in the repository.
-        pytest.skip(f"notebooks/{DASHBOARD} does not exist yet: the dashboard test runs once it does")
-    if source.exists() and not copy.exists():  # added after the session's copy was made
-        copy.write_bytes(source.read_bytes())
+    assert copy.exists(), f"notebooks/{DASHBOARD} is missing from the course"
     return copy
 
 
