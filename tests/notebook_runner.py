@@ -8,6 +8,7 @@ last cell appended that fails if any exception was caught inside a widget callba
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import json
 import shutil
 import tempfile
@@ -99,4 +100,11 @@ def run_notebooks(paths: list[Path], env: dict[str, str], *, workers: int = 2, t
         semaphore = asyncio.Semaphore(workers)
         return await asyncio.gather(*(_run_one(p, env, timeout, semaphore, check_callbacks) for p in paths))
 
-    return {run.path: run for run in asyncio.run(main())}
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop here: the usual case
+        runs = asyncio.run(main())
+    else:  # a loop already runs in this thread (e.g. Playwright's sync API in the same pytest session)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            runs = pool.submit(asyncio.run, main()).result()
+    return {run.path: run for run in runs}
