@@ -19,6 +19,7 @@ from course.bank import Matching, MultipleChoice, Numeric, Ordering, SingleChoic
 from course.grading import grade
 from course.progress import learner_progress
 from course.render import markdown
+from seed import key_response, wrong_response
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ = "final_assessment"
@@ -59,42 +60,6 @@ def env(tmp_path, monkeypatch):
 
 
 # --- answers built from the key ----------------------------------------------------------------
-
-
-def key_response(q):
-    """The response the key itself gives."""
-    if isinstance(q, SingleChoice):
-        return next(o.id for o in q.options if o.correct)
-    if isinstance(q, MultipleChoice):
-        return [o.id for o in q.options if o.correct]
-    if isinstance(q, TrueFalse):
-        return q.answer
-    if isinstance(q, Numeric):
-        return q.answer if q.answer is not None else (q.min + q.max) / 2
-    if isinstance(q, Ordering):
-        return [i.id for i in q.items]
-    if isinstance(q, Matching):
-        return {p.id: p.id for p in q.pairs}
-    raise AssertionError(f"{q.id}: a {q.type} question has no key and must never be drawn")
-
-
-def wrong_response(q):
-    """A gradable response that is not fully right."""
-    if isinstance(q, SingleChoice):
-        return next(o.id for o in q.options if not o.correct)
-    if isinstance(q, MultipleChoice):
-        wrong = [o.id for o in q.options if not o.correct]
-        return wrong[:1] if wrong else [o.id for o in q.options if o.correct][:1]
-    if isinstance(q, TrueFalse):
-        return not q.answer
-    if isinstance(q, Numeric):
-        return (q.answer + q.tolerance if q.answer is not None else q.max) + 1000
-    if isinstance(q, Ordering):
-        return [i.id for i in reversed(q.items)]
-    if isinstance(q, Matching):
-        ids = [p.id for p in q.pairs]
-        return {pid: ids[(n + 1) % len(ids)] for n, pid in enumerate(ids)}
-    raise AssertionError(q.type)
 
 
 def as_typed(number: float) -> str:

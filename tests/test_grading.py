@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from course.bank import FreeText, Matching, MultipleChoice, Numeric, Ordering, SingleChoice, TrueFalse
 from course.grading import UngradableResponse, grade, parse_number, score_quiz
+from seed import key_response
 
 COMMON = dict(section="S", prompt="P", explanation="Because.")
 
@@ -271,23 +272,6 @@ def test_matching_score_within_bounds(choice):
 def test_numeric_score_is_all_or_nothing(value):
     g = grade(numeric(tolerance=1), value)
     assert g.score in (0, 1)
-
-
-def key_response(q):
-    """The response that the key itself gives."""
-    if isinstance(q, SingleChoice):
-        return next(o.id for o in q.options if o.correct)
-    if isinstance(q, MultipleChoice):
-        return [o.id for o in q.options if o.correct]
-    if isinstance(q, TrueFalse):
-        return q.answer
-    if isinstance(q, Numeric):
-        return q.answer if q.answer is not None else (q.min + q.max) / 2
-    if isinstance(q, Ordering):
-        return [i.id for i in q.items]
-    if isinstance(q, Matching):
-        return {p.id: p.id for p in q.pairs}
-    return None
 
 
 def course_questions():
