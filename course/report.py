@@ -35,9 +35,12 @@ Definitions shared by the tables:
   practice lesson is *started* once one of its bank's questions is answered and *done* once
   every question of the bank has been answered at least once; its percent is the first-try
   score over the bank's gradable questions (unanswered ones count 0). An assessment's result is
-  its last sitting: passed when the percent (pending free text left out, as
-  :func:`course.grading.score_quiz` does) reaches the pass mark and no critical question of the
-  sitting was missed.
+  its last sitting, scored as :func:`course.progress.final_result` scores it: the percent leaves
+  pending free text out (as :func:`course.grading.score_quiz` does); the sitting is passed when
+  the percent reaches the pass mark, no critical question was missed (answered less than fully
+  right, or still pending) and no answer waits for a review; otherwise it is "failed" (the
+  progress view's "not passed"). One difference: a reviewed free-text answer counts here with
+  its review score, while the progress view, which reads no reviews, still counts it pending.
 - Filters: ``since <= answered_at < until``; a cohort or learner filter also restricts the
   learners listed; a quiz filter restricts the quizzes (lessons) listed.
 """
@@ -47,7 +50,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Union
 
@@ -57,7 +60,7 @@ from sqlalchemy import Integer, String, case, type_coerce
 from sqlalchemy import select as sql_select
 from sqlalchemy import exc as sa_exc
 
-from course.bank import Bank, Course, FreeText, MultipleChoice, Question, SingleChoice, TrueFalse
+from course.bank import QUESTION_TYPES, Bank, Course, MultipleChoice, Question, SingleChoice, TrueFalse
 from course.grading import UngradableResponse, grade
 from course.store import ResultsStore, StoreError
 from course.store import attempts as attempts_table
@@ -87,10 +90,11 @@ STATUSES = PRACTICE_STATUSES + ASSESSMENT_STATUSES
 """The categories of a lesson's ``status`` (progress matrix cells)."""
 CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
 
-_CORE_COLUMNS = (
+CORE_COLUMNS = (
     "learner", "cohort", "quiz", "question", "question_type", "score", "max_score", "correct",
     "answered_at", "submission", "review_score", "reviewer", "review_comment", "effective_score",
 )
+"""The columns of ``Data.attempts`` (:func:`load`), in order; then :data:`DETAIL_COLUMNS` if read."""
 DETAIL_COLUMNS = ("key", "mode", "response", "bank_version")
 """Columns :func:`load` reads only with ``detail=True`` (answers, distractors, regrade, review queue)."""
 ANSWER_COLUMNS = (
@@ -151,7 +155,8 @@ def load(store: ResultsStore, filters: Filters | None = None, *, detail: bool = 
     """Read the attempts, learners and reviews the filters admit, in one read transaction.
 
     ``detail=False`` leaves out :data:`DETAIL_COLUMNS` (key, mode, response, bank_version), which
-    the progress and item-analysis tables do not need: a third less to read on a large store.
+    the progress, summary and item-analysis tables do not need: on a million answers it reads in
+    about 60% of the time (see benchmarks/report_scale.py).
     Raises :class:`~course.store.StoreError` when the database cannot be read.
     """
     return _load(store, filters or Filters(), detail=detail)
@@ -228,7 +233,13 @@ def _read_attempts(conn: Any, filters: Filters, *, detail: bool, key: str | None
     answered_at = type_coerce(a.c.answered_at, String) if sqlite else a.c.answered_at
     correct = type_coerce(a.c.correct, Integer) if sqlite else a.c.correct
     review_key = a.c.key if detail else case((a.c.question_type == "free_text", a.c.key), else_=None)
-    columns = [a.c.learner, a.c.quiz, a.c.question, a.c.question_type, a.c.score, a.c.max_score, correct, a.c.submission, answered_at, review_key]
+    # the question types the course knows come back as small ints (no string to build per row)
+    question_type = (
+        case(*((a.c.question_type == t, i) for i, t in enumerate(QUESTION_TYPES)), else_=a.c.question_type)
+        if sqlite  # (SQLite lets a CASE mix ints and text)
+        else a.c.question_type
+    )
+    columns = [a.c.learner, a.c.quiz, a.c.question, question_type, a.c.score, a.c.max_score, correct, a.c.submission, answered_at, review_key]
     if detail:
         columns += [a.c.mode, a.c.response, a.c.bank_version]
     query = sql_select(*columns).order_by(a.c.id)
@@ -256,8 +267,9 @@ def _read_attempts(conn: Any, filters: Filters, *, detail: bool, key: str | None
             break
         block = np.array(rows, dtype=object)  # (rows, columns), faster than transposing tuples
         del rows
-        for name, index in (("learner", 0), ("quiz", 1), ("question", 2), ("question_type", 3), ("submission", 7)):
+        for name, index in (("learner", 0), ("quiz", 1), ("question", 2), ("submission", 7)):
             cats[name].add(block[:, index])
+        cats["question_type"].add(block[:, 3], decode=_question_type)
         if detail:
             for name, index in (("mode", 10), ("response", 11), ("bank_version", 12)):
                 cats[name].add(block[:, index])
@@ -280,8 +292,10 @@ class _Categories:
         self.index: dict[Any, int] = {}
         self.codes: list[np.ndarray] = []
 
-    def add(self, values: np.ndarray) -> None:
+    def add(self, values: np.ndarray, decode: Any = None) -> None:
         codes, uniques = pd.factorize(values)
+        if decode is not None:
+            uniques = [decode(u) for u in uniques]
         mapping = np.fromiter((self.index.setdefault(u, len(self.index)) for u in uniques), dtype=np.int64, count=len(uniques))
         self.codes.append(np.append(mapping, -1)[codes])
 
@@ -292,7 +306,11 @@ class _Categories:
         remap[order] = np.arange(len(values))
         remap[-1] = -1
         codes = remap[np.concatenate(self.codes)] if self.codes else np.array([], dtype=np.int64)
-        return pd.Categorical.from_codes(codes, categories=[values[i] for i in order])
+        return pd.Categorical.from_codes(codes, categories=pd.Index([values[i] for i in order], dtype=object))
+
+
+def _question_type(value: Any) -> str:
+    return QUESTION_TYPES[value] if isinstance(value, int) else value
 
 
 def _timestamps(values: np.ndarray) -> np.ndarray:
@@ -307,44 +325,38 @@ def _timestamps(values: np.ndarray) -> np.ndarray:
 def _read_reviews(conn: Any) -> pd.DataFrame:
     """The latest review of each reviewed attempt (by reviewed_at, then id)."""
     r = reviews_table
-    rows = conn.execute(
-        sql_select(r.c.attempt_key, r.c.score, r.c.reviewer, r.c.comment).order_by(r.c.reviewed_at, r.c.id)
-    ).all()
-    frame = pd.DataFrame([tuple(row) for row in rows], columns=["key", "score", "reviewer", "comment"])
+    query = sql_select(r.c.attempt_key, r.c.score, r.c.reviewer, r.c.comment).order_by(r.c.reviewed_at, r.c.id)
+    rows = conn.execute(query).cursor.fetchall()  # plain tuples
+    frame = pd.DataFrame(rows, columns=["key", "score", "reviewer", "comment"], dtype=object)
+    frame["score"] = frame["score"].astype(float)
     return frame.drop_duplicates("key", keep="last").set_index("key")
 
 
 def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame, filters: Filters, detail: bool) -> Data:
     learner = frame["learner"]
     names = sorted(set(people["learner"]) | set(learner.categories))
-    if len(names) != len(people):
+    if len(names) != len(people):  # a learner with answers but not in the learners table
         known = dict(zip(people["learner"], people["cohort"]))
         people = pd.DataFrame({"learner": names, "cohort": [known.get(n) for n in names]}, dtype=object)
-    learner = learner.set_categories(names)
-    cohort_of = pd.Categorical(people["cohort"])
+    learner = learner.set_categories(pd.Index(names, dtype=object))
     codes = learner.codes.astype(np.int64)
-    cohort = pd.Categorical.from_codes(
-        np.append(cohort_of.codes, -1)[codes] if len(codes) else np.array([], dtype=np.int64),
-        categories=cohort_of.categories,
-    )
+    cohort_codes, cohorts = pd.factorize(people["cohort"].to_numpy(dtype=object), sort=True)
+    cohort = pd.Categorical.from_codes(np.append(cohort_codes, -1)[codes], categories=pd.Index(cohorts, dtype=object))
     n = len(codes)
     review_score = np.full(n, np.nan)
-    reviewer = np.full(n, None, dtype=object)
+    reviewer_codes = np.full(n, -1, dtype=np.int64)
     comment = np.full(n, None, dtype=object)
-    free = (frame["question_type"] == "free_text") if n else np.zeros(0, dtype=bool)
-    free = np.asarray(free, dtype=bool)
+    free = np.asarray(frame["question_type"] == "free_text", dtype=bool) if n else np.zeros(0, dtype=bool)
+    reviewer_names = pd.Index(sorted(set(latest["reviewer"])), dtype=object)
     if free.any() and len(latest):
         rows = np.flatnonzero(free)
         found = latest.index.get_indexer(frame["key"][rows])
         hit = found >= 0
         rows, found = rows[hit], found[hit]
         review_score[rows] = latest["score"].to_numpy(dtype=float)[found]
-        reviewer[rows] = latest["reviewer"].to_numpy(dtype=object)[found]
+        reviewer_codes[rows] = reviewer_names.get_indexer(latest["reviewer"].to_numpy(dtype=object)[found])
         comment[rows] = latest["comment"].to_numpy(dtype=object)[found]
     score = frame["score"]
-    effective = np.where(free, review_score, score)
-    correct = pd.arrays.BooleanArray(frame["correct"] == 1, np.isnan(frame["correct"]))
-    answered_at = pd.to_datetime(frame["answered_at"], utc=True)
     columns: dict[str, Any] = {
         "learner": learner,
         "cohort": cohort,
@@ -353,19 +365,21 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
         "question_type": frame["question_type"],
         "score": score,
         "max_score": frame["max_score"],
-        "correct": correct,
-        "answered_at": answered_at,
+        "correct": pd.arrays.BooleanArray(frame["correct"] == 1, np.isnan(frame["correct"])),
+        "answered_at": pd.to_datetime(frame["answered_at"].view("datetime64[ns]"), utc=True),
         "submission": frame["submission"],
         "review_score": review_score,
-        "reviewer": pd.Categorical(reviewer),
-        "review_comment": comment,
-        "effective_score": effective,
+        "reviewer": pd.Categorical.from_codes(reviewer_codes, categories=reviewer_names),
+        "review_comment": pd.Series(comment, dtype=object),
+        "effective_score": np.where(free, review_score, score),
     }
     if detail:
-        columns.update(key=frame["key"], mode=frame["mode"], response=frame["response"], bank_version=frame["bank_version"])
+        columns.update(
+            key=pd.Series(frame["key"], dtype=object), mode=frame["mode"], response=frame["response"], bank_version=frame["bank_version"]
+        )
     attempts = pd.DataFrame(columns)
-    stamps = _ns(attempts["answered_at"])
-    if n > 1 and (np.diff(stamps) < 0).any():  # stored in id order; the report's order is answered_at, then id
+    stamps = frame["answered_at"]
+    if n > 1 and (stamps[1:] < stamps[:-1]).any():  # read in id order; the report's order is answered_at, then id
         attempts = attempts.iloc[np.argsort(stamps, kind="stable")].reset_index(drop=True)
     return Data(attempts, people.reset_index(drop=True), filters, detail)
 
@@ -491,7 +505,7 @@ def answers(source: Source, course: Course, filters: Filters | None = None) -> p
 
 # --- 2 and 3. progress ----------------------------------------------------------------------------
 
-_LQ_COLUMNS = (
+LEARNER_QUIZ_COLUMNS = (
     "learner", "cohort", "quiz", "lesson", "mode", "status", "questions", "answered", "done",
     "first_pct", "best_pct", "pct", "attempts", "sittings", "last_activity", "passed",
     "date", "critical_missed", "pending",
@@ -559,14 +573,18 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
     pending = np.bincount(cell[practice_row & pending_row], minlength=size)
     rows = np.flatnonzero(practice_row & in_bank)
     if len(rows):
-        per = pd.DataFrame({"cell": cell[rows], "q": qc[rows], "score": score[rows]})
-        grouped = per.groupby(["cell", "q"], sort=False)["score"]
-        table = pd.DataFrame({"first": grouped.first(), "best": grouped.max()}).reset_index()
-        cells = table["cell"].to_numpy()
+        ids, pairs = pd.factorize(cell[rows] * len(question_cats) + qc[rows])  # one id per (cell, question)
+        cells, graded = pairs // len(question_cats), gradable_q[pairs % len(question_cats)]
         answered = np.bincount(cells, minlength=size)
-        graded = gradable_q[table["q"].to_numpy()]
-        first_total = np.bincount(cells[graded], weights=np.nan_to_num(table["first"].to_numpy()[graded]), minlength=size)
-        best_total = np.bincount(cells[graded], weights=np.nan_to_num(table["best"].to_numpy()[graded]), minlength=size)
+        scores = score[rows]
+        has = ~np.isnan(scores)
+        first_at = np.full(len(pairs), len(rows))
+        np.minimum.at(first_at, ids[has], np.flatnonzero(has))  # the first scored attempt (as course.progress)
+        first = np.append(scores, 0.0)[first_at]
+        best = np.zeros(len(pairs))
+        np.maximum.at(best, ids[has], scores[has])
+        first_total = np.bincount(cells[graded], weights=first[graded], minlength=size)
+        best_total = np.bincount(cells[graded], weights=best[graded], minlength=size)
 
     questions = np.array([len(b.questions) + (b.draw.count if b.draw and b.mode == "assessment" else 0) for b in banks], dtype=np.int64)
     gradable_points = np.array([sum(q.points for q in b.questions if q.gradable) for b in banks])
@@ -594,18 +612,19 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
             "score": np.nan_to_num(effective[sit_rows]),
             "max": np.where(np.isnan(effective[sit_rows]), 0.0, max_score[sit_rows]),
             "pending": pending_row[sit_rows],
-            "missed": critical_q[qc[sit_rows]] & (eff_correct[sit_rows] == 0),
+            "missed": critical_q[qc[sit_rows]] & (eff_correct[sit_rows] != 1),  # not fully right (pending included)
             "one": 1,
         })
         g = s.groupby(["cell", "sub"], sort=False)
         sit = g.agg(start=("pos", "min"), stamp=("stamp", "max"), total=("score", "sum"), maximum=("max", "sum"), pending=("pending", "sum"), answers=("one", "sum")).reset_index()
         sit["pct"] = _percent(sit["total"].to_numpy(), sit["maximum"].to_numpy())
-        missed = s[s["missed"]]
-        missed_ids = {}
-        if len(missed):
-            names = np.array(question_cats, dtype=object)[qc[missed["pos"].to_numpy()]]
-            for (c, sb), ids in pd.Series(names, index=pd.MultiIndex.from_arrays([missed["cell"], missed["sub"]])).groupby(level=[0, 1], sort=False):
-                missed_ids[(c, sb)] = _SEP.join(dict.fromkeys(ids.tolist()))
+        missed_ids: dict[tuple[int, int], str] = {}
+        flagged = s["missed"].to_numpy()
+        if flagged.any():
+            names = np.array(question_cats, dtype=object)[qc[sit_rows[flagged]]]
+            for c, sb, name in zip(s["cell"].to_numpy()[flagged], s["sub"].to_numpy()[flagged], names):
+                ids = missed_ids.get((c, sb))
+                missed_ids[(c, sb)] = name if ids is None else ids if name in ids.split(_SEP) else ids + _SEP + name
         sit = sit.sort_values("start", kind="stable")
         cells = sit["cell"].to_numpy()
         sittings = np.bincount(cells, minlength=size)
@@ -620,10 +639,10 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
         answered_last[lc_] = last_sit["answers"].to_numpy()
         pending_last[lc_] = last_sit["pending"].to_numpy()
         marks = np.array([(b.pass_mark or 0.0) for b in banks])
-        for c, sb, pct in zip(lc_, last_sit["sub"].to_numpy(), last_sit["pct"].to_numpy()):
+        for c, sb, pct, waiting in zip(lc_, last_sit["sub"].to_numpy(), last_sit["pct"].to_numpy(), last_sit["pending"].to_numpy()):
             ids = missed_ids.get((c, sb), "")
             critical_missed[c] = ids
-            passed[c] = int(pct + TOLERANCE >= marks[c % n_banks] and not ids)
+            passed[c] = int(pct + TOLERANCE >= marks[c % n_banks] and not ids and not waiting)
 
     practice_cell = is_practice[bank_col] if size else np.zeros(0, dtype=bool)
     answered = np.where(practice_cell, answered, answered_last)
@@ -636,9 +655,8 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
     )
     started = np.where(practice_cell, answered > 0, sittings > 0)
     pct = np.where(practice_cell, first_pct, last_pct)
-    learners_col = np.repeat(people["learner"].to_numpy(dtype=object), n_banks)
     out = pd.DataFrame({
-        "learner": pd.Categorical(learners_col, categories=list(people["learner"])),
+        "learner": pd.Categorical.from_codes(np.repeat(np.arange(n_people), n_banks), categories=pd.Index(people["learner"], dtype=object)),
         "cohort": np.repeat(people["cohort"].to_numpy(dtype=object), n_banks),
         "quiz": pd.Categorical.from_codes(bank_col, categories=[b.quiz for b in banks]) if n_banks else pd.Categorical([]),
         "lesson": np.array([b.lesson for b in banks], dtype=object)[bank_col] if n_banks else np.array([], dtype=object),
@@ -658,12 +676,12 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
         "critical_missed": critical_missed,
         "pending": pending,
     })
-    return out[list(_LQ_COLUMNS)]
+    return out[list(LEARNER_QUIZ_COLUMNS)]
 
 
 def _times(stamps: np.ndarray) -> pd.Series:
     """int64 ns since the epoch (:data:`_NAT`: missing) as UTC timestamps."""
-    return pd.Series(pd.to_datetime(np.asarray(stamps, dtype=np.int64).view("datetime64[ns]"), utc=True))
+    return pd.Series(pd.to_datetime(np.ascontiguousarray(stamps, dtype=np.int64).view("datetime64[ns]"), utc=True))
 
 
 def _ns(times: pd.Series) -> np.ndarray:
@@ -695,11 +713,11 @@ def _matrix(lq: pd.DataFrame, value: str) -> pd.DataFrame:
     return out.astype(float) if value == "pct" else out
 
 
-_SUMMARY_COLUMNS = (
+SUMMARY_COLUMNS = (
     "learner", "cohort", "lessons_total", "lessons_started", "lessons_completed", "attempts",
     "last_activity", "score_pct",
 )
-_ASSESSMENT_COLUMNS = (
+ASSESSMENT_COLUMNS = (
     "assessment_status", "assessment_pct", "assessment_date", "assessment_sittings",
     "assessment_critical_missed", "assessment_pending",
 )
@@ -780,10 +798,12 @@ def _learner_summary(data: Data, course: Course, lq: pd.DataFrame) -> pd.DataFra
             "assessment_critical_missed": np.full(n, "", dtype=object),
             "assessment_pending": np.zeros(n, dtype=np.int64),
         })
-    return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)
+    out = pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)
+    per_quiz = [f"{quiz}.{figure}" for quiz in quizzes for figure in ("first_pct", "best_pct")]
+    return out[list(SUMMARY_COLUMNS) + per_quiz + list(ASSESSMENT_COLUMNS)]
 
 
-_COHORT_COLUMNS = ("cohort", "learners", "started", "completed", "passed", "mean_score", "mean_assessment_pct")
+COHORT_COLUMNS = ("cohort", "learners", "started", "completed", "passed", "mean_score", "mean_assessment_pct")
 
 
 def cohort_summary(source: Source, course: Course, filters: Filters | None = None) -> pd.DataFrame:
@@ -819,12 +839,12 @@ def _cohort_summary(summary: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     for column in ("learners", "started", "completed", "passed"):
         out[column] = out[column].astype(np.int64)
-    return out[list(_COHORT_COLUMNS)]
+    return out[list(COHORT_COLUMNS)]
 
 
 # --- 4. item analysis -----------------------------------------------------------------------------
 
-_ITEM_COLUMNS = ("quiz", "question", "type", "section", "points", "critical", "n", "pending", "facility", "discrimination", "flags")
+ITEM_COLUMNS = ("quiz", "question", "type", "section", "points", "critical", "n", "pending", "facility", "discrimination", "flags")
 
 
 def item_analysis(source: Source, course: Course, filters: Filters | None = None) -> pd.DataFrame:
@@ -875,13 +895,11 @@ def _item_analysis(data: Data, course: Course, first: np.ndarray) -> pd.DataFram
     scored = ~np.isnan(x)
 
     # rest of quiz: the learner's first-attempt total on the quiz, minus this question's score
-    lq = lc * (len(quiz_cats) + 1) + qz
-    lq_ids, lq_inv = np.unique(lq, return_inverse=True)
-    totals = np.bincount(lq_inv, weights=np.where(scored, x, 0.0), minlength=len(lq_ids))
-    y = totals[lq_inv] - np.where(scored, x, 0.0)
+    lq_inv, _ = pd.factorize(lc * (len(quiz_cats) + 1) + qz)
+    totals = np.bincount(lq_inv, weights=np.where(scored, x, 0.0))
+    y = totals[lq_inv] - np.where(scored, x, 0.0) if len(lq_inv) else np.zeros(0)
 
-    item = qz * nqs + qs
-    item_ids, item_inv = np.unique(item, return_inverse=True)
+    item_inv, item_ids = pd.factorize(qz * nqs + qs)
     k = len(item_ids)
     pending = np.bincount(item_inv[free & ~scored], minlength=k)
     g = item_inv[scored]
@@ -904,8 +922,9 @@ def _item_analysis(data: Data, course: Course, first: np.ndarray) -> pd.DataFram
     pair_of = {(quiz_cats[i // nqs], question_cats[i % nqs]): j for j, i in enumerate(item_ids)}
     rows = _item_rows(data, course, pair_of)
     owners = _owners(course)
-    _, first_of_item = np.unique(item_inv, return_index=True)
-    stored_type = dict(enumerate(a["question_type"].to_numpy(dtype=object)[first[first_of_item]]))
+    first_of_item = np.full(k, len(first))
+    np.minimum.at(first_of_item, item_inv, np.arange(len(first)))
+    stored_type = dict(enumerate(a["question_type"].iloc[first[first_of_item]].astype(object)))
     out = []
     for quiz, question in rows:
         j = pair_of.get((quiz, question))
@@ -924,7 +943,7 @@ def _item_analysis(data: Data, course: Course, first: np.ndarray) -> pd.DataFram
             int(pending[j]) if j is not None else 0,
             fac, disc, _flags(count, fac, disc),
         ))
-    return pd.DataFrame(out, columns=list(_ITEM_COLUMNS))
+    return pd.DataFrame(out, columns=list(ITEM_COLUMNS))
 
 
 def _flags(n: int, facility: float, discrimination: float) -> str:
@@ -940,7 +959,7 @@ def _flags(n: int, facility: float, discrimination: float) -> str:
     return _SEP.join(flags)
 
 
-_DISTRACTOR_COLUMNS = ("quiz", "question", "type", "option", "text", "correct", "chosen", "n", "share")
+DISTRACTOR_COLUMNS = ("quiz", "question", "type", "option", "text", "correct", "chosen", "n", "share")
 
 
 def distractors(source: Source, course: Course, filters: Filters | None = None) -> pd.DataFrame:
@@ -1016,12 +1035,12 @@ def _distractors(data: Data, course: Course, first: np.ndarray) -> pd.DataFrame:
         for option, text, right in listed:
             chosen = tally.get(option, 0)
             out.append((quiz, question, q.type, option, text, right, chosen, n, chosen / n if n else math.nan))
-    return pd.DataFrame(out, columns=list(_DISTRACTOR_COLUMNS))
+    return pd.DataFrame(out, columns=list(DISTRACTOR_COLUMNS))
 
 
 # --- 5. re-grading --------------------------------------------------------------------------------
 
-_REGRADE_COLUMNS = (
+REGRADE_COLUMNS = (
     "key", "learner", "cohort", "quiz", "question", "question_type", "answered_at", "response",
     "bank_version", "current_version", "stored_score", "regraded_score", "max_score", "reason",
 )
@@ -1057,7 +1076,7 @@ def _regrade(data: Data, course: Course) -> pd.DataFrame:
     now_free = _lookup(question_cats, {q: not o[1].gradable for q, o in owners.items()}, False, bool)
     rows = np.flatnonzero(~free & ~now_free[qc])
     pair = qc[rows] * (len(response_cats) + 1) + rc[rows]
-    uniq, inverse = np.unique(pair, return_inverse=True)
+    inverse, uniq = pd.factorize(pair)
     regraded = np.full(len(uniq), np.nan)
     problem = np.full(len(uniq), None, dtype=object)
     for i, p in enumerate(uniq):
@@ -1099,12 +1118,12 @@ def _regrade(data: Data, course: Course) -> pd.DataFrame:
         "max_score": picked["max_score"].to_numpy(dtype=float),
         "reason": reasons.astype(object),
     })
-    return out[list(_REGRADE_COLUMNS)]
+    return out[list(REGRADE_COLUMNS)]
 
 
 # --- 6. free-text review --------------------------------------------------------------------------
 
-_QUEUE_COLUMNS = ("key", "learner", "cohort", "quiz", "question", "prompt", "model_answer", "answer", "answered_at", "max_score")
+QUEUE_COLUMNS = ("key", "learner", "cohort", "quiz", "question", "prompt", "model_answer", "answer", "answered_at", "max_score")
 
 
 def review_queue(source: Source, course: Course, filters: Filters | None = None) -> pd.DataFrame:
@@ -1140,7 +1159,7 @@ def _review_queue(data: Data, course: Course) -> pd.DataFrame:
         "answered_at": waiting["answered_at"],
         "max_score": waiting["max_score"].to_numpy(dtype=float),
     })
-    return out.sort_values("answered_at", kind="stable").reset_index(drop=True)[list(_QUEUE_COLUMNS)]
+    return out.sort_values("answered_at", kind="stable").reset_index(drop=True)[list(QUEUE_COLUMNS)]
 
 
 def record_review(store: ResultsStore, key: str, score: float, reviewer: str, comment: str = "", *, course: Course | None = None) -> pd.Series:
@@ -1195,9 +1214,11 @@ def build(source: Source, course: Course, filters: Filters | None = None) -> Rep
 
 
 __all__ = [
-    "ANSWER_COLUMNS", "ASSESSMENT_STATUSES", "CHOICE_TYPES", "DETAIL_COLUMNS", "FINAL_ASSESSMENT",
+    "ANSWER_COLUMNS", "ASSESSMENT_COLUMNS", "ASSESSMENT_STATUSES", "CHOICE_TYPES", "COHORT_COLUMNS", "CORE_COLUMNS",
+    "DETAIL_COLUMNS", "DISTRACTOR_COLUMNS", "FINAL_ASSESSMENT", "ITEM_COLUMNS", "LEARNER_QUIZ_COLUMNS",
     "MIN_ANSWERS", "MIN_FOR_DISCRIMINATION", "NEGATIVE_DISCRIMINATION", "PRACTICE_STATUSES",
-    "STATUSES", "TOLERANCE", "TOO_EASY", "TOO_HARD", "Data", "Filters", "Report", "answers",
-    "build", "cohort_summary", "distractors", "first_attempts", "item_analysis", "learner_quizzes",
-    "learner_summary", "load", "progress_matrix", "record_review", "regrade", "restrict", "review_queue",
+    "QUEUE_COLUMNS", "REGRADE_COLUMNS", "STATUSES", "SUMMARY_COLUMNS", "TOLERANCE", "TOO_EASY",
+    "TOO_HARD", "Data", "Filters", "Report", "answers", "build", "cohort_summary", "distractors",
+    "first_attempts", "item_analysis", "learner_quizzes", "learner_summary", "load",
+    "progress_matrix", "record_review", "regrade", "restrict", "review_queue",
 ]
