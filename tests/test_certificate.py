@@ -22,52 +22,10 @@ from course.progress import final_result, learner_progress
 from course.records import Attempt
 from course.session import QuizSession
 from course.store import ResultsStore
+from sample_banks import FINAL
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
-FINAL = """\
-quiz: final
-title: Final assessment
-lesson: 02_final.ipynb
-mode: assessment
-pass_mark: 80
-questions:
-  - id: f-safe
-    type: true_false
-    section: Safety
-    prompt: Critical statement.
-    answer: true
-    critical: true
-    explanation: Because it is safe.
-  - id: f-one
-    type: single_choice
-    section: Safety
-    prompt: Pick a.
-    options:
-      - {id: a, text: A, correct: true}
-      - {id: b, text: B}
-    explanation: Because.
-  - id: f-two
-    type: true_false
-    section: Safety
-    prompt: This is false.
-    answer: false
-    explanation: Because.
-  - id: f-three
-    type: numeric
-    section: Safety
-    prompt: Ten?
-    answer: 10
-    explanation: Because.
-  - id: f-four
-    type: single_choice
-    section: Safety
-    prompt: Pick c.
-    options:
-      - {id: c, text: C, correct: true}
-      - {id: d, text: D}
-    explanation: Because.
-"""
 
 PRACTICE = """\
 quiz: basics
