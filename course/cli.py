@@ -260,14 +260,26 @@ def _export(args: argparse.Namespace) -> int:
 
             if args.cohort or args.learner or args.quiz or args.until:
                 raise CommandError("--format xapi takes --since only (an LRS needs every statement of a learner's sitting)")
-            statements = xapi.statements(store, course, homepage=args.homepage, since=args.since)
-            xapi.write(statements, out)
+            steps = _Steps(["read", "write"], "export")
+            try:
+                statements = xapi.statements(store, course, homepage=args.homepage, since=args.since)
+                steps("built the statements")
+                xapi.write(statements, out)
+                steps("wrote the file")
+            finally:
+                steps.close()
             print(f"wrote {_plural(len(statements), 'xAPI statement')} to {out}")
             return 0
         from course import report
 
-        frame = report.answers(store, course, _filters(args))
-        _write_csv(frame, out)
+        steps = _Steps(["read", "write"], "export")
+        try:
+            frame = report.answers(store, course, _filters(args))
+            steps("read the store")
+            _write_csv(frame, out)
+            steps("wrote the file")
+        finally:
+            steps.close()
         print(f"wrote {_plural(len(frame), 'answer')} to {out}")
     return 0
 
