@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -144,10 +144,27 @@ def _assessment(course: Course, bank: Bank, attempts: list[Attempt]) -> LessonPr
     return LessonProgress(bank.quiz, bank.title, bank.lesson, status, detail, True, result.passed)
 
 
+def _with_reviews(store: ResultsStore, attempts: list[Attempt]) -> list[Attempt]:
+    """The attempts, each free-text answer a trainer has scored carrying the latest review's score.
+
+    The same rule as the trainer's report (its effective score), so that the learner, the
+    certificate and the trainer agree once a written answer has been reviewed.
+    """
+    out = []
+    for a in attempts:
+        if a.score is None:
+            reviews = store.reviews(a.key)
+            if reviews:
+                score = reviews[-1].score
+                a = replace(a, score=score, correct=score >= a.max_score)
+        out.append(a)
+    return out
+
+
 def learner_progress(course: Course, store: ResultsStore, learner: str) -> list[LessonProgress]:
-    """Every lesson's progress for ``learner``, in lesson order."""
+    """Every lesson's progress for ``learner``, in lesson order (reviewed written answers scored)."""
     by_quiz: dict[str, list[Attempt]] = defaultdict(list)
-    for a in store.attempts(learner=learner):
+    for a in _with_reviews(store, store.attempts(learner=learner)):
         by_quiz[a.quiz].append(a)
     rows = []
     for bank in sorted(course.banks.values(), key=lambda b: b.lesson):
@@ -179,7 +196,7 @@ def final_result(course: Course, store: ResultsStore, learner: str) -> FinalResu
     else the assessment bank last in lesson order. Raises LookupError when the course has none.
     """
     bank = _final_bank(course)
-    attempts = store.attempts(learner=learner, quiz=bank.quiz)
+    attempts = _with_reviews(store, store.attempts(learner=learner, quiz=bank.quiz))
     submissions = _submissions(attempts)
     if not submissions:
         return None

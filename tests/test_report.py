@@ -577,6 +577,8 @@ def test_a_sitting_with_a_written_answer_waits_for_its_review(fresh: World) -> N
     line = row(report.learner_quizzes(fresh.store, fresh.course), learner="eve", quiz="final_assessment")
     # (1 + 1 + 1) / (1 + 1 + 2) = 75%: reaches the pass mark of 75
     assert (line["status"], line["pct"], line["pending"], bool(line["passed"])) == ("passed", 75.0, 0, True)
+    mine = progress.final_result(fresh.course, fresh.store, "eve")
+    assert (mine.percent, mine.passed, mine.pending) == (75.0, True, ())  # and eve (and her certificate) agree
 
 
 # --- regrade --------------------------------------------------------------------------------------
