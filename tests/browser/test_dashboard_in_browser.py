@@ -1,8 +1,8 @@
-"""The trainer's dashboard served by Voilà reads the same scratch results database.
+"""The trainer's dashboard served by Voilà shows the answers a learner just gave in JupyterLab.
 
-The test stores a learner's answers through the course's own code (a :class:`QuizSession` on the
-scratch database, as a kernel would), starts Voilà on ``notebooks/trainer_dashboard.ipynb`` of the
-scratch copy with the same environment, and expects the learner's name and an answer on the page.
+The learner answers in the welcome lesson in JupyterLab (the same page the lesson tests use);
+then Voilà serves ``notebooks/trainer_dashboard.ipynb`` of the scratch copy, with the same
+environment and so the same results database, and the page must show the learner and the answers.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course.session import QuizSession
-
-from .conftest import ROOT, CourseEnv, console_log, require_playwright, watch
+from .conftest import CourseEnv, console_log, require_playwright, watch
 from .servers import Server, ServerError, free_port
 
 expect = require_playwright().expect
@@ -25,16 +23,20 @@ FREE_TEXT_ANSWER = "Dashboard check: I am a nurse and I want to learn how dissoc
 VOILA_TIMEOUT_MS = 120_000
 
 
-def seed_answers(course_env: CourseEnv) -> None:
-    """A wrong then a right single-choice answer and a free-text answer, stored as the lesson would."""
-    course = course_env.course()
-    bank = course.bank("welcome")
-    with course_env.store() as store:
-        session = QuizSession(bank, course_env.learner, store)
-        choice = bank.question("welcome-who-decides")
-        session.submit(choice, next(o.id for o in choice.options if not o.correct))
-        session.submit(choice, next(o.id for o in choice.options if o.correct))
-        session.submit(bank.question("welcome-hopes"), FREE_TEXT_ANSWER)
+def answer_in_the_lesson(page, course_env: CourseEnv) -> None:
+    """In JupyterLab: a wrong single-choice answer and a free-text answer, each submitted by clicking."""
+    bank = course_env.course().bank("welcome")
+    choice = bank.question("welcome-who-decides")
+    wrong = next(o for o in choice.options if not o.correct)
+    q = page.locator(f".quiz-q-{choice.id}")
+    q.get_by_role("radio", name=wrong.text, exact=True).check()
+    q.locator("button.quiz-submit").click()
+    expect(q.locator(".quiz-verdict.quiz-wrong")).to_be_visible()
+    q = page.locator(".quiz-q-welcome-hopes")
+    q.get_by_role("textbox").fill(FREE_TEXT_ANSWER)
+    q.locator("button.quiz-submit").click()
+    expect(q.locator(".quiz-verdict.quiz-pending")).to_be_visible()
+    assert [a.response for a in course_env.attempts()] == [wrong.id, FREE_TEXT_ANSWER]
 
 
 def dashboard_notebook(course_env: CourseEnv) -> Path:
@@ -67,11 +69,13 @@ def dashboard(request: pytest.FixtureRequest, browser, course_env: CourseEnv):
         server.stop()
 
 
-def test_dashboard_shows_the_learner_and_an_answer(dashboard, course_env: CourseEnv) -> None:
+def test_dashboard_shows_the_learner_and_the_answers_just_given(welcome, dashboard, course_env: CourseEnv) -> None:
+    answer_in_the_lesson(welcome, course_env)
     page, server = dashboard
-    seed_answers(course_env)
     # Voilà runs the notebook when the page is asked for, and sends it while (or after) it runs.
     page.goto(server.url, wait_until="commit", timeout=VOILA_TIMEOUT_MS)
     body = page.locator("body")
     expect(body).to_contain_text(course_env.learner, timeout=VOILA_TIMEOUT_MS)
-    expect(body).to_contain_text(FREE_TEXT_ANSWER, timeout=VOILA_TIMEOUT_MS)
+    expect(body).to_contain_text(FREE_TEXT_ANSWER, timeout=VOILA_TIMEOUT_MS)  # in the review queue
+    expect(page.locator(".dash-matrix")).to_contain_text("in progress")  # the welcome lesson, begun
+    expect(page.locator(".quiz-error, .dash-error")).to_have_count(0)
