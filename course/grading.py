@@ -274,7 +274,8 @@ def score_quiz(questions: Iterable[Question], grades: Mapping[str, Grade], pass_
 
     An unanswered question scores 0 of its points. A pending free-text answer counts in neither
     total nor maximum until a trainer scores it. ``passed`` is true when the percent reaches
-    ``pass_mark`` (when one is given) and every critical question is fully correct.
+    ``pass_mark`` (when one is given), every critical question is fully correct, and no answer
+    waits for a trainer (a result is not final until then).
     """
     total = maximum = 0.0
     missed: list[str] = []
@@ -301,7 +302,7 @@ def score_quiz(questions: Iterable[Question], grades: Mapping[str, Grade], pass_
         total=total,
         maximum=maximum,
         percent=percent,
-        passed=reached and not missed and maximum > 0,
+        passed=reached and not missed and not pending and maximum > 0,
         pass_mark=pass_mark,
         critical_missed=tuple(missed),
         unanswered=tuple(unanswered),

@@ -521,8 +521,9 @@ class AssessmentQuiz(w.VBox):
         self._show_result(outcome.score, note=SAVED_LOCALLY if outcome.queued else "")
 
     def _show_result(self, score, note: str = "") -> None:
-        verdict = "Passed" if score.passed else "Not passed"
-        colour = "#1b5e20" if score.passed else "#b71c1c"
+        waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= (score.pass_mark or 0)
+        verdict = "Passed" if score.passed else "Waiting for your trainer" if waiting else "Not passed"
+        colour = "#1b5e20" if score.passed else "#8a6d00" if waiting else "#b71c1c"
         lines = [f'<div class="quiz-verdict" style="color:{colour}"><b>{verdict}</b>: {score.total:.3g} of {score.maximum:g} points ({score.percent:.0f}%; pass mark {score.pass_mark or 0:g}%).</div>']
         if score.critical_missed:
             titles = []
@@ -530,6 +531,10 @@ class AssessmentQuiz(w.VBox):
                 q = next((v.question for v in self.views if v.question.id == qid), None)
                 titles.append(f"<li>{markdown(q.prompt) if q else escape(qid)}</li>")
             lines.append(f'<div class="quiz-critical-missed">Safety-critical questions missed (each must be right to pass):<ul>{"".join(titles)}</ul></div>')
+        if score.pending:
+            count = len(score.pending)
+            lines.append(f'<div class="quiz-pending-note">{count} written answer{"s" * (count != 1)} wait{"s" * (count == 1)} for your trainer\'s score; '
+                         "your result is final once they are scored (see your progress).</div>")
         if note:
             lines.append(f'<div class="quiz-note">{escape(note)}</div>')
         self.result.value = f'<div role="status">{"".join(lines)}</div>'

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.bank import FreeText, Matching, MultipleChoice, Numeric, Ordering, SingleChoice, TrueFalse
-from course.grading import UngradableResponse, grade, parse_number, score_quiz
+from course.grading import Grade, UngradableResponse, grade, parse_number, score_quiz
 from seed import key_response
 
 COMMON = dict(section="S", prompt="P", explanation="Because.")
@@ -224,7 +224,12 @@ def test_score_quiz_totals_pass_mark_and_critical():
     grades = {"q-single": grade(safe, "b"), "q-multi": grade(other, ["a", "b"]), "q-free": grade(free, "text")}
     s = score_quiz(qs, grades, pass_mark=70)
     assert (s.total, s.maximum) == (3, 4)
-    assert s.percent == pytest.approx(75) and s.passed and s.pending == ("q-free",)
+    assert s.percent == pytest.approx(75) and s.pending == ("q-free",)
+    assert not s.passed  # not final while a written answer waits for the trainer
+    grades["q-free"] = Grade("q-free", 2.0, 2.0, True)  # once the trainer has scored it 2 of 2
+    s = score_quiz(qs, grades, pass_mark=70)
+    assert (s.total, s.maximum, s.pending) == (5, 6, ()) and s.passed
+    grades["q-free"] = grade(free, "text")
     grades["q-single"] = grade(safe, "a")
     s = score_quiz(qs, grades, pass_mark=40)
     assert s.percent == pytest.approx(50) and not s.passed and s.critical_missed == ("q-single",)

@@ -373,3 +373,26 @@ def test_assessment_critical_miss_fails_and_retake_needs_a_trainer(assessment):
     answer_right(retake)
     retake.submit.click()
     assert "Passed" in retake.result.value
+
+
+def test_an_assessment_with_a_written_answer_waits_for_the_trainer(assessment, env):
+    (env / "quizzes" / "final.yaml").write_text(ASSESSMENT + """\
+  - id: final-words
+    type: free_text
+    section: How the course works
+    prompt: Say it in your words.
+    explanation: A good answer says why.
+""")
+    quiz = W.quiz_widget("final").children[0]
+    answer_right(quiz)
+    quiz.view("final-words").input.value = "Because the prescriber decides."
+    quiz.submit.click()
+    assert "Waiting for your trainer" in quiz.result.value and "Passed" not in quiz.result.value
+    assert "1 written answer waits" in quiz.result.value
+    from course.progress import final_result
+
+    course = W.get_course()
+    assert final_result(course, W.get_store(), "Ann Nurse").passed is False
+    words = next(a for a in W.get_store().attempts(quiz="final") if a.question == "final-words")
+    W.get_store().add_review(words.key, score=1, reviewer="Tess Trainer")
+    assert final_result(course, W.get_store(), "Ann Nurse").passed is True
