@@ -661,7 +661,8 @@ def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, sectio
 # one) fire on any focused element that is not a text field, so arrow keys could not change a
 # radio button or drop-down of a quiz. JupyterLab skips elements marked
 # data-lm-suppress-shortcuts; ipywidgets cannot set attributes, so this marks each quiz control as
-# it gets focus. It runs once per page; elsewhere (Voila, nbclient) it is harmless.
+# it gets focus. It also names each question's group (and radio group) by its prompt for screen
+# readers. It runs once per page; elsewhere (Voila, nbclient) it is harmless.
 _KEYBOARD_JS = """(() => {
   if (window.__courseQuizKeys) return;
   window.__courseQuizKeys = true;
@@ -671,6 +672,23 @@ _KEYBOARD_JS = """(() => {
       el.setAttribute('data-lm-suppress-shortcuts', 'true');
     }
   }, true);
+  // Screen readers: each question is a group named by its prompt; radio buttons form a radiogroup.
+  let next = 0;
+  const label = (q) => {
+    const prompt = q.querySelector('.quiz-prompt');
+    if (!prompt) return;
+    if (!prompt.id) prompt.id = 'quiz-prompt-' + (next++);
+    q.setAttribute('role', 'group');
+    q.setAttribute('aria-labelledby', prompt.id);
+    q.querySelectorAll('.widget-radio-box').forEach((box) => {
+      box.setAttribute('role', 'radiogroup');
+      box.setAttribute('aria-labelledby', prompt.id);
+    });
+    q.setAttribute('data-quiz-labelled', 'true');
+  };
+  const labelAll = () => document.querySelectorAll('.quiz-question:not([data-quiz-labelled])').forEach(label);
+  new MutationObserver(labelAll).observe(document.body, {childList: true, subtree: true});
+  labelAll();
 })();"""
 
 

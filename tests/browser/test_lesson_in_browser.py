@@ -241,3 +241,14 @@ def test_letters_in_a_numeric_answer_show_a_message_and_store_nothing(welcome: P
     assert box_of_question["y"] <= shown["y"] <= box_of_question["y"] + box_of_question["height"]
     assert course_env.attempts() == []
     expect_no_error_messages(welcome)
+
+
+def test_a_screen_reader_finds_each_question_named_by_its_prompt(welcome: Page, course_env) -> None:
+    """Each question is a group named by its prompt; radio buttons form a radio group with that name."""
+    bank = course_env.course().bank(QUIZ)
+    choice = bank.question("welcome-who-decides")
+    prompt = first_sentence(welcome.locator(f".quiz-q-{choice.id} .quiz-prompt").inner_text())
+    expect(welcome.get_by_role("radiogroup", name=prompt)).to_have_count(1)
+    expect(welcome.get_by_role("radiogroup", name=prompt).get_by_role("radio")).to_have_count(len(choice.options))
+    for q in bank.questions:
+        expect(welcome.locator(f".quiz-q-{q.id}")).to_have_attribute("role", "group")
