@@ -18,7 +18,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course import __version__
+from course.files import replace_file
 from course.progress import FinalResult, final_result
 
 if TYPE_CHECKING:
@@ -129,15 +129,7 @@ def certificate(course: Course, store: ResultsStore, learner: str, out: Path | s
     )
     data = _render(lines, learner)
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return out
+    return replace_file(out, data)
 
 
 # --- drawing ----------------------------------------------------------------------------------

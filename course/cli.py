@@ -271,32 +271,18 @@ def _export(args: argparse.Namespace) -> int:
             print(f"wrote {_plural(len(statements), 'xAPI statement')} to {out}")
             return 0
         from course import report
+        from course.files import replace_file
 
         steps = _Steps(["read", "write"], "export")
         try:
             frame = report.answers(store, course, _filters(args))
             steps("read the store")
-            _write_csv(frame, out)
+            replace_file(out, report.to_csv(frame))
             steps("wrote the file")
         finally:
             steps.close()
         print(f"wrote {_plural(len(frame), 'answer')} to {out}")
     return 0
-
-
-def _write_csv(frame, out: Path) -> None:
-    """A CSV a spreadsheet opens as it is: UTF-8 with a BOM, ISO timestamps; written in one step."""
-    import os
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as file:
-            frame.to_csv(file, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _cohort(args: argparse.Namespace) -> int:

@@ -28,7 +28,8 @@ import pandas as pd
 
 from course import config, report
 from course.bank import Course, course_cached
-from course.records import StoreError
+from course.files import replace_file
+from course.records import Learner, StoreError
 from course.render import escape, markdown
 from course.widgets import _guard
 
@@ -166,7 +167,8 @@ class Dashboard:
 
     def refresh(self) -> None:
         """Read the store again and redraw every section."""
-        self._update_choices()
+        people = self.store.learners()
+        self._update_choices(people)
         filters = self.current_filters()
         self.result = report.build(self.store, self.course, filters)
         self.regraded = report.regrade(self.result.data, self.course)
@@ -179,14 +181,13 @@ class Dashboard:
         self._draw_review(r)
         self._draw_regrade(self.regraded)
         self._draw_exports()
-        self._draw_learners()
+        self._draw_learners([p.name for p in people])
         learners = len(r.learner_summary)
         self._say(f"{learners} learner{'s' * (learners != 1)}, {len(r.answers)} answers, {len(r.review_queue)} written answers to review "
                   f"(read {datetime.now().astimezone():%Y-%m-%d %H:%M}).")
 
-    def _update_choices(self) -> None:
-        """Fill the cohort and learner lists from the store, keeping the current choice."""
-        people = self.store.learners()
+    def _update_choices(self, people: list[Learner]) -> None:
+        """Fill the cohort and learner lists from the store's learners, keeping the current choice."""
         cohorts = sorted({p.cohort for p in people if p.cohort})
         names = [p.name for p in people if self.cohort.value == ALL or p.cohort == self.cohort.value]
         self._updating = True
@@ -405,8 +406,7 @@ class Dashboard:
             xapi.write(xapi.statements(self.store, self.course, since=self.current_filters().since), path)
             mime = "application/json"
         else:
-            path = folder / f"{name}-{stamp}.csv"
-            self.table(name).to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%dT%H:%M:%S%z")
+            path = replace_file(folder / f"{name}-{stamp}.csv", report.to_csv(self.table(name)))
             mime = "text/csv"
         size = path.stat().st_size
         link = ""
@@ -416,8 +416,7 @@ class Dashboard:
         self.export_result.value = f"<p class='dash-export-done'>Written to <code>{escape(str(path))}</code> ({size:,} bytes).{link}</p>"
         return path
 
-    def _draw_learners(self) -> None:
-        names = [p.name for p in self.store.learners()]
+    def _draw_learners(self, names: list[str]) -> None:
         if not names:
             self.learners.children = [w.HTML("<p class='dash-empty'>No learners yet.</p>")]
             return

@@ -17,11 +17,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from course.files import fsync_folder, replace_file
 
 
 def append(path: Path, record: dict[str, Any]) -> None:
@@ -42,7 +43,7 @@ def append(path: Path, record: dict[str, Any]) -> None:
             file.flush()
             os.fsync(file.fileno())
         if created:
-            _fsync_dir(path.parent)
+            fsync_folder(path.parent)
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -133,26 +134,9 @@ def _keep_aside(path: Path, lines: list[str]) -> None:
 def _rewrite(path: Path, records: list[dict[str, Any]]) -> None:
     if not records:
         path.unlink()
-        _fsync_dir(path.parent)
+        fsync_folder(path.parent)
         return
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            for record in records:
-                line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-                file.write(line.encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    data = "".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records)
+    replace_file(path, data.encode("utf-8"), durable=True)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

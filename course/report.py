@@ -1174,6 +1174,11 @@ def record_review(store: ResultsStore, key: str, score: float, reviewer: str, co
     return answers(data, course or Course({})).iloc[0]
 
 
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """A table as CSV a spreadsheet opens as it is: UTF-8 with a BOM, ISO 8601 times, no index."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode("utf-8-sig")
+
+
 # --- everything at once ---------------------------------------------------------------------------
 
 

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -38,9 +36,10 @@ from urllib.parse import quote, urlsplit
 
 from course.bank import Bank, Course, Matching, MultipleChoice, Numeric, Ordering, Question, SingleChoice, TrueFalse
 from course.certificate import COURSE_TITLE
+from course.files import replace_file
 from course.grading import UngradableResponse, parse_number
-from course.progress import FinalResult, _score_sitting, _submissions
-from course.records import Attempt
+from course.progress import FinalResult, _score_sitting
+from course.records import Attempt, submissions_of
 from course.store import ResultsStore
 
 __all__ = [
@@ -113,7 +112,7 @@ def from_attempts(attempts: Iterable[Attempt], course: Course, *, homepage: str 
         if bank is None:
             continue  # a bank no longer in the course: its answers are exported, its verdicts cannot be
         if bank.mode == "assessment":
-            for number, submission in enumerate(_submissions(quiz_attempts), 1):
+            for number, submission in enumerate(submissions_of(quiz_attempts), 1):
                 result = _score_sitting(course, bank, quiz_attempts, submission, number)
                 closing = [a for a in quiz_attempts if a.submission == submission][-1]
                 after[closing.key].append(_sitting_statement(result, bank, home, namespace))
@@ -135,15 +134,7 @@ def write(statements: list[dict[str, Any]], path: Path | str) -> Path:
     """Write the statements as one JSON array (UTF-8), replacing ``path`` atomically; return the path."""
     path = Path(path)
     text = json.dumps(statements, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return replace_file(path, text.encode("utf-8"))
 
 
 def response_string(question_type: str, response: Any, question: Question | None = None) -> str:
