@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from course.bank import Bank, Course
-from course.records import Attempt
+from course.records import Attempt, submissions_of
 
 if TYPE_CHECKING:
     from course.store import ResultsStore
@@ -78,15 +78,6 @@ class FinalResult:
     """The bank versions stored with the sitting's answers (drawn questions keep their source bank's)."""
 
 
-def _submissions(attempts: list[Attempt]) -> list[str]:
-    """The submission ids among ``attempts``, in the order they first appear."""
-    submissions: list[str] = []
-    for a in attempts:
-        if a.submission and a.submission not in submissions:
-            submissions.append(a.submission)
-    return submissions
-
-
 def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submission: str, sitting: int) -> FinalResult:
     """Score one submission of ``bank`` from ``attempts`` (one learner's, oldest first).
 
@@ -131,7 +122,7 @@ def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submissi
 
 
 def _assessment(course: Course, bank: Bank, attempts: list[Attempt]) -> LessonProgress:
-    submissions = _submissions(attempts)
+    submissions = submissions_of(attempts)
     if not submissions:
         return LessonProgress(bank.quiz, bank.title, bank.lesson, "not taken", "", False)
     result = _score_sitting(course, bank, attempts, submissions[-1], len(submissions))
@@ -197,7 +188,7 @@ def final_result(course: Course, store: ResultsStore, learner: str) -> FinalResu
     """
     bank = _final_bank(course)
     attempts = _with_reviews(store, store.attempts(learner=learner, quiz=bank.quiz))
-    submissions = _submissions(attempts)
+    submissions = submissions_of(attempts)
     if not submissions:
         return None
     return _score_sitting(course, bank, attempts, submissions[-1], len(submissions))

@@ -10,6 +10,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -69,3 +70,8 @@ class SyncResult:
 
     sent: int
     remaining: int
+
+
+def submissions_of(attempts: Iterable[Attempt]) -> list[str]:
+    """The assessment submission ids among ``attempts``, in the order they first appear."""
+    return list(dict.fromkeys(a.submission for a in attempts if a.submission))

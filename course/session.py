@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from course.bank import Bank, Course, Question
 from course.grading import Grade, QuizScore, UngradableResponse, grade, score_quiz
-from course.records import Attempt, SaveOutcome, StoreError
+from course.records import Attempt, SaveOutcome, StoreError, submissions_of
 
 if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a lesson first stores an answer
     from course.store import ResultsStore
@@ -111,15 +111,15 @@ class QuizSession:
 
     def submissions(self) -> list[str]:
         """The ids of the assessment submissions already made, oldest first."""
-        seen: list[str] = []
-        for a in self.store.attempts(learner=self.learner, quiz=self.bank.quiz):
-            if a.submission and a.submission not in seen:
-                seen.append(a.submission)
-        return seen
+        return submissions_of(self.store.attempts(learner=self.learner, quiz=self.bank.quiz))
 
-    def can_take(self) -> bool:
-        """True when the learner may (still) submit: first time, or a trainer allowed a retake."""
-        return len(self.submissions()) <= self.store.retakes_allowed(self.learner, self.bank.quiz)
+    def can_take(self, submissions: Sequence[str] | None = None) -> bool:
+        """True when the learner may (still) submit: first time, or a trainer allowed a retake.
+
+        ``submissions`` (from :meth:`submissions`) saves reading them again when the caller has them.
+        """
+        taken = self.submissions() if submissions is None else submissions
+        return len(taken) <= self.store.retakes_allowed(self.learner, self.bank.quiz)
 
     def submit_all(self, responses: Mapping[str, Any]) -> AssessmentResult:
         """Grade every answer first; store them all only if every one can be graded.

@@ -471,7 +471,7 @@ class AssessmentQuiz(w.VBox):
         self.add_class("quiz-assessment")
         self.add_class(f"quiz-{session.bank.quiz}")
         submissions = session.submissions()
-        if submissions and not session.can_take():
+        if submissions and not session.can_take(submissions):
             self._show_earlier(submissions[-1])
 
     def view(self, question_id: str) -> QuestionView:
@@ -639,7 +639,7 @@ def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, sectio
         probe = QuizSession(bank, learner, store, questions=[])
         try:
             taken = probe.submissions()
-            if probe.can_take():
+            if probe.can_take(taken):
                 questions = draw(course, bank, learner, sitting=len(taken))
             else:
                 # Already submitted: show exactly the questions of that submission, whatever the banks say now.
