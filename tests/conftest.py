@@ -5,6 +5,7 @@
 - ``sqlite_url``: a SQLite file in the test's temporary folder (not created yet).
 - ``store_url``: one test, two runs: on SQLite and on a fresh PostgreSQL database.
 - ``store``: a :class:`course.store.ResultsStore` on ``store_url`` with its own outbox.
+- ``env``: a lesson kernel's setting for driving the quiz widgets (scratch store, a learner).
 """
 
 from __future__ import annotations
@@ -71,3 +72,21 @@ def store(store_url: str, tmp_path: Path) -> Iterator[ResultsStore]:
     results = ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl")
     yield results
     results.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A lesson kernel's setting: a scratch data folder (SQLite store), the learner "Ann Nurse",
+    the course's own banks; afterwards, no exception may have been caught in a widget callback."""
+    from course import widgets
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
+    for name in ("COURSE_DB_URL", "COURSE_QUIZZES_DIR", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSE_LEARNER", "Ann Nurse")
+    monkeypatch.setattr(widgets, "_store", None)
+    widgets.callback_errors.clear()
+    yield tmp_path
+    if widgets._store is not None:
+        widgets._store.close()
+    assert not widgets.callback_errors, f"exceptions inside callbacks: {widgets.callback_errors!r}"

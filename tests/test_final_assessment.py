@@ -44,21 +44,6 @@ def bank(course):
     return course.bank(QUIZ)
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """A scratch data folder and SQLite database, a learner, and the course's own banks."""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
-    for name in ("COURSE_DB_URL", "COURSE_QUIZZES_DIR", "JUPYTERHUB_USER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COURSE_LEARNER", LEARNER)
-    monkeypatch.setattr(W, "_store", None)
-    W.callback_errors.clear()
-    yield tmp_path
-    if W._store is not None:
-        W._store.close()
-    assert not W.callback_errors, f"exceptions inside callbacks: {W.callback_errors!r}"
-
-
 # --- answers built from the key ----------------------------------------------------------------
 
 

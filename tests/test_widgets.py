@@ -15,21 +15,6 @@ from course.store import ResultsStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """A scratch data folder and database, a learner, and the course's banks."""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("COURSE_DB_URL", raising=False)
-    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    monkeypatch.setenv("COURSE_LEARNER", "Ann Nurse")
-    monkeypatch.setattr(W, "_store", None)
-    W.callback_errors.clear()
-    yield tmp_path
-    if W._store is not None:
-        W._store.close()
-    assert not W.callback_errors, f"exceptions inside callbacks: {W.callback_errors!r}"
-
-
 def welcome():
     container = W.quiz_widget("welcome")
     quiz = container.children[0]
