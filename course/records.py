@@ -72,6 +72,54 @@ class SyncResult:
     remaining: int
 
 
+@dataclass(frozen=True)
+class Sitting:
+    """One sitting of an assessment: the questions drawn for it, opened and (once) submitted.
+
+    Its ``id`` is the ``submission`` of the attempts that answer it.
+    """
+
+    id: str
+    learner: str
+    quiz: str
+    number: int
+    """0 for the first sitting, 1 for the first retake a trainer allowed, ..."""
+    questions: tuple[str, ...]
+    """The question ids drawn, in the order shown."""
+    opened_at: datetime
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A trainer let a learner sit an assessment before finishing the lessons it depends on."""
+
+    learner: str
+    quiz: str
+    granted_by: str
+    granted_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One trainer action, as the audit trail keeps it (never changed afterwards)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    """One of :data:`AUDIT_ACTIONS`."""
+    learner: str | None
+    subject: str | None
+    """What the action was about: an answer's key, a quiz id, a certificate's sitting."""
+    before: Any
+    after: Any
+
+
+AUDIT_ACTIONS = ("review", "retake", "cohort", "waiver", "certificate")
+
+
 def submissions_of(attempts: Iterable[Attempt]) -> list[str]:
     """The assessment submission ids among ``attempts``, in the order they first appear."""
     return list(dict.fromkeys(a.submission for a in attempts if a.submission))

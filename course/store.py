@@ -14,13 +14,22 @@ PostgreSQL server (``COURSE_DB_URL``, for a clinic on a shared JupyterHub).
 - The schema is versioned (:data:`SCHEMA_VERSION`, :data:`MIGRATIONS`); opening a database
   migrates it in one transaction, and a database from a newer course is refused.
 - Timestamps are timezone-aware UTC, on both databases.
+- Assessments are answered in *sittings* (:meth:`ResultsStore.open_sitting`): the questions drawn
+  are stored when the sitting opens, a new sitting opens only while the learner has sittings left
+  (one, plus one per retake a trainer allowed), and :meth:`ResultsStore.submit_sitting` accepts
+  one submission per sitting, atomically.
+- Every trainer action (a review, a retake, a cohort, a waiver, a certificate) is written to the
+  ``audit`` table in the same transaction as the change it records: who, when, before and after.
+  The database refuses to update or delete an audit row (a trigger).
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import math
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -56,13 +65,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from course import config, outbox
-from course.records import Attempt, Learner, Review, SaveOutcome, StoreError, SyncResult
+from course.records import AUDIT_ACTIONS, Attempt, AuditEntry, Learner, Review, SaveOutcome, Sitting, StoreError, SyncResult, Waiver
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Attempt", "Learner", "Review", "ResultsStore", "SaveOutcome", "StoreError", "SyncResult", "SCHEMA_VERSION"]
+__all__ = ["Attempt", "AuditEntry", "Learner", "Review", "ResultsStore", "SaveOutcome", "Sitting", "StoreError", "SyncResult", "Waiver", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MODES = ("practice", "assessment")
 _SYNC_BATCH = 200
 _PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
@@ -152,15 +161,106 @@ retakes = Table(
 )
 
 
+sittings = Table(
+    "sittings",
+    metadata,
+    Column("id", String, primary_key=True),  # = attempts.submission of its answers
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("number", Integer, nullable=False),  # 0: first sitting; 1: first retake; ...
+    Column("questions", Text, nullable=False),  # JSON list of question ids, in the order shown
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=True),
+    UniqueConstraint("learner", "quiz", "number", name="uq_sittings_number"),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("granted_by", String, nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_waivers_learner_quiz", "learner", "quiz"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("learner", String, nullable=True),
+    Column("subject", String, nullable=True),
+    Column("before", Text, nullable=True),  # JSON
+    Column("after", Text, nullable=True),  # JSON
+    Index("ix_audit_learner", "learner"),
+)
+
+_VERSION_1_TABLES = [schema_info, learners, attempts, reviews, retakes]
+
+
 def _create_version_1(conn: Connection) -> None:
-    """Version 0 (an empty database) to 1: create the tables."""
-    # The tables are those of `metadata` while it describes version 1. When a later version
-    # changes a table, freeze version 1's tables here first and give version 2 its own DDL.
-    metadata.create_all(conn)
+    """Version 0 (an empty database) to 1: the learners, attempts, reviews and retakes."""
+    # When a later version changes one of these tables, freeze its version-1 form here first.
+    metadata.create_all(conn, tables=_VERSION_1_TABLES)
+
+
+_APPEND_ONLY_SQLITE = """
+CREATE TRIGGER audit_{verb}_refused BEFORE {event} ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: rows are never changed or deleted'); END
+"""
+_APPEND_ONLY_POSTGRESQL = [
+    """CREATE FUNCTION course_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the audit trail is append-only: rows are never changed or deleted'; END $$""",
+    """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION course_audit_append_only()""",
+]
+
+
+def _create_version_2(conn: Connection) -> None:
+    """Version 1 to 2: sittings, waivers and the audit trail (append-only, enforced by a trigger).
+
+    Each assessment submission already stored becomes a submitted sitting (its questions in the
+    order they were stored, opened and submitted at its first and last answer), so the rule "one
+    sitting, plus one per retake" counts the history too.
+    """
+    metadata.create_all(conn, tables=[sittings, waivers, audit])
+    if conn.dialect.name == "postgresql":
+        for statement in _APPEND_ONLY_POSTGRESQL:
+            conn.exec_driver_sql(statement)
+    else:
+        for verb, event_name in (("update", "UPDATE"), ("delete", "DELETE")):
+            conn.exec_driver_sql(_APPEND_ONLY_SQLITE.format(verb=verb, event=event_name))
+    a = attempts
+    rows = conn.execute(
+        select(a.c.submission, a.c.learner, a.c.quiz, a.c.question, a.c.answered_at)
+        .where(a.c.submission.is_not(None))
+        .order_by(a.c.answered_at, a.c.id)
+    ).all()
+    found: dict[str, dict[str, Any]] = {}
+    for submission, learner, quiz, question, answered_at in rows:
+        entry = found.setdefault(submission, {"learner": learner, "quiz": quiz, "questions": [], "first": answered_at, "last": answered_at})
+        if question not in entry["questions"]:
+            entry["questions"].append(question)
+        entry["last"] = max(entry["last"], answered_at)
+    numbers: dict[tuple[str, str], int] = {}
+    for submission, entry in found.items():  # in the order of their first answer
+        number = numbers.get((entry["learner"], entry["quiz"]), 0)
+        numbers[(entry["learner"], entry["quiz"])] = number + 1
+        conn.execute(
+            sittings.insert().values(
+                id=submission, learner=entry["learner"], quiz=entry["quiz"], number=number,
+                questions=json.dumps(entry["questions"]), opened_at=entry["first"], submitted_at=entry["last"],
+            )
+        )  # fmt: skip
 
 
 # MIGRATIONS[n] takes a database from version n to n + 1; they run in order, in one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -294,31 +394,45 @@ class ResultsStore:
         with self._connection(write=True) as conn:
             conn.execute(statement)
 
-    def set_cohort(self, name: str, cohort: str | None) -> None:
-        """Put a known learner in a cohort (None: in none)."""
-        statement = update(learners).where(learners.c.name == name).values(cohort=cohort)
+    def set_cohort(self, name: str, cohort: str | None, *, by: str | None = None) -> None:
+        """Put a known learner in a cohort (None: in none); audited as ``by`` (default: this OS user)."""
         with self._connection(write=True) as conn:
-            if conn.execute(statement).rowcount == 0:
+            before = conn.execute(select(learners.c.cohort).where(learners.c.name == name)).first()
+            if before is None:
                 raise StoreError(f"There is no learner named {name!r}.")
+            conn.execute(update(learners).where(learners.c.name == name).values(cohort=cohort))
+            _audit(conn, by, "cohort", learner=name, subject=None, before={"cohort": before.cohort}, after={"cohort": cohort})
 
     # -- trainers ---------------------------------------------------------------------------
 
     def add_review(self, attempt_key: str, *, score: float, reviewer: str, comment: str = "") -> None:
-        """Record a trainer's score (0 to the attempt's max score) for a free-text answer."""
+        """Record a trainer's score (0 to the attempt's max score) for a written (free-text) answer.
+
+        Only written answers are reviewed: every other answer is scored by its question's key, and
+        a review of one is refused (StoreError), never silently ignored.
+        """
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
             raise StoreError(f"A review score must be a number, not {score!r}.")
         if not reviewer.strip():
             raise StoreError("A review needs the reviewer's name.")
         with self._connection(write=True) as conn:
-            max_score = conn.execute(
-                select(attempts.c.max_score).where(attempts.c.key == attempt_key)
-            ).scalar()
-            if max_score is None:
+            found = conn.execute(
+                select(attempts.c.max_score, attempts.c.question_type, attempts.c.learner, attempts.c.question).where(attempts.c.key == attempt_key)
+            ).first()
+            if found is None:
                 raise StoreError(f"There is no answer with key {attempt_key!r}.")
-            if not 0 <= score <= max_score:
+            if found.question_type != "free_text":
                 raise StoreError(
-                    f"A review score must be between 0 and {max_score:g}, not {score:g}."
+                    f"Answer {attempt_key!r} is a {found.question_type.replace('_', ' ')} answer, scored by its key; "
+                    "only written (free-text) answers are reviewed."
                 )
+            if not 0 <= score <= found.max_score:
+                raise StoreError(
+                    f"A review score must be between 0 and {found.max_score:g}, not {score:g}."
+                )
+            earlier = conn.execute(
+                select(reviews.c.score, reviews.c.comment).where(reviews.c.attempt_key == attempt_key).order_by(reviews.c.id.desc()).limit(1)
+            ).first()
             conn.execute(
                 reviews.insert().values(
                     attempt_key=attempt_key,
@@ -328,6 +442,11 @@ class ResultsStore:
                     reviewed_at=_now(),
                 )
             )
+            _audit(
+                conn, reviewer, "review", learner=found.learner, subject=attempt_key,
+                before=None if earlier is None else {"score": earlier.score, "comment": earlier.comment},
+                after={"score": float(score), "comment": comment, "question": found.question},
+            )  # fmt: skip
 
     def reviews(self, attempt_key: str | None = None) -> list[Review]:
         """The reviews, oldest first, of one attempt if given."""
@@ -342,26 +461,129 @@ class ResultsStore:
         ]
 
     def allow_retake(self, learner: str, quiz: str, *, trainer: str) -> None:
-        """Let a learner take an assessment once more."""
+        """Let a learner take an assessment once more (audited)."""
         if not trainer.strip():
             raise StoreError("A retake needs the trainer's name.")
         with self._connection(write=True) as conn:
             self._insert_learner(conn, learner)
+            before = _count_retakes(conn, learner, quiz)
             conn.execute(
                 retakes.insert().values(
                     learner=learner, quiz=quiz, allowed_by=trainer, allowed_at=_now()
                 )
             )
+            _audit(conn, trainer, "retake", learner=learner, subject=quiz, before={"retakes": before}, after={"retakes": before + 1})
 
     def retakes_allowed(self, learner: str, quiz: str) -> int:
         """How many retakes of the quiz the learner has been granted."""
-        query = (
-            select(func.count())
-            .select_from(retakes)
-            .where(retakes.c.learner == learner, retakes.c.quiz == quiz)
-        )
         with self._connection() as conn:
-            return int(conn.execute(query).scalar_one())
+            return _count_retakes(conn, learner, quiz)
+
+    # -- sittings ---------------------------------------------------------------------------
+
+    def open_sitting(self, learner: str, quiz: str, draw: Callable[[int], list[str]]) -> Sitting | None:
+        """The learner's open sitting of ``quiz``: the one not yet submitted, else a new one.
+
+        A new sitting (number n, its questions ``draw(n)``, stored at once) opens only while the
+        learner has sittings left: one, plus one per retake a trainer allowed. Returns None when
+        none is left (see :meth:`sittings` for the submitted ones). Two tabs opening at once get
+        the same sitting. Raises StoreError when the database cannot be reached.
+        """
+        for _ in range(3):
+            try:
+                with self._connection(write=True) as conn:
+                    self._insert_learner(conn, learner)
+                    existing = _sittings(conn, learner, quiz)
+                    if existing and existing[-1].submitted_at is None:
+                        return existing[-1]
+                    if len(existing) > _count_retakes(conn, learner, quiz):
+                        return None
+                    number = len(existing)
+                    questions = [str(q) for q in draw(number)]
+                    sitting = Sitting(uuid.uuid4().hex, learner, quiz, number, tuple(questions), _now(), None)
+                    conn.execute(
+                        sittings.insert().values(
+                            id=sitting.id, learner=learner, quiz=quiz, number=number,
+                            questions=json.dumps(questions), opened_at=sitting.opened_at, submitted_at=None,
+                        )
+                    )  # fmt: skip
+                    return sitting
+            except sa_exc.IntegrityError:
+                continue  # another tab opened sitting `number` meanwhile: read it
+        raise StoreError("The assessment could not be opened (too many tabs opening it at once); please try again.")
+
+    def sittings(self, learner: str, quiz: str) -> list[Sitting]:
+        """The learner's sittings of ``quiz``, oldest first."""
+        with self._connection() as conn:
+            return _sittings(conn, learner, quiz)
+
+    def sitting(self, sitting_id: str) -> Sitting | None:
+        """One sitting by id, or None."""
+        with self._connection() as conn:
+            row = conn.execute(select(sittings).where(sittings.c.id == sitting_id)).first()
+        return None if row is None else _sitting_from_row(row)
+
+    def submit_sitting(self, sitting_id: str, answers: list[Attempt]) -> bool:
+        """Store the answers of an open sitting and mark it submitted, in one transaction.
+
+        Returns False, storing nothing, when the sitting was already submitted (a second click,
+        another tab). Each answer's ``submission`` must be ``sitting_id``. Raises StoreError when
+        there is no such sitting, or when the database cannot be reached (nothing is stored then:
+        the sitting stays open, and the learner can submit again).
+        """
+        rows = [_attempt_row(a) for a in answers]
+        if any(row["submission"] != sitting_id for row in rows):
+            raise ValueError("every answer of a sitting must carry the sitting's id as its submission")
+        with self._connection(write=True) as conn:
+            if conn.execute(select(sittings.c.id).where(sittings.c.id == sitting_id)).first() is None:
+                raise StoreError(f"There is no sitting {sitting_id!r}.")
+            marked = conn.execute(
+                update(sittings).where(sittings.c.id == sitting_id, sittings.c.submitted_at.is_(None)).values(submitted_at=_now())
+            ).rowcount
+            if marked != 1:
+                return False
+            for row in rows:
+                self._insert_attempt(conn, row)
+        return True
+
+    # -- waivers, certificates, the audit trail ---------------------------------------------
+
+    def waive(self, learner: str, quiz: str, *, by: str, reason: str = "") -> None:
+        """Let ``learner`` sit ``quiz`` before finishing the lessons it depends on (audited)."""
+        if not by.strip():
+            raise StoreError("A waiver needs the trainer's name.")
+        with self._connection(write=True) as conn:
+            self._insert_learner(conn, learner)
+            conn.execute(waivers.insert().values(learner=learner, quiz=quiz, granted_by=by, granted_at=_now(), reason=reason))
+            _audit(conn, by, "waiver", learner=learner, subject=quiz, before=None, after={"reason": reason})
+
+    def waivers(self, learner: str, quiz: str | None = None) -> list[Waiver]:
+        """The waivers granted to a learner (for one quiz if given), oldest first."""
+        query = select(waivers).where(waivers.c.learner == learner).order_by(waivers.c.id)
+        if quiz is not None:
+            query = query.where(waivers.c.quiz == quiz)
+        with self._connection() as conn:
+            rows = conn.execute(query).all()
+        return [Waiver(r.learner, r.quiz, r.granted_by, r.granted_at, r.reason) for r in rows]
+
+    def record_certificate(self, learner: str, *, by: str, details: dict[str, Any]) -> None:
+        """Write "certificate issued" to the audit trail (``details``: the sitting it certifies)."""
+        with self._connection(write=True) as conn:
+            _audit(conn, by, "certificate", learner=learner, subject=details.get("submission"), before=None, after=details)
+
+    def audit(self, *, learner: str | None = None, action: str | None = None) -> list[AuditEntry]:
+        """The audit trail, oldest first (of one learner and/or one kind of action if given)."""
+        query = select(audit).order_by(audit.c.id)
+        if learner is not None:
+            query = query.where(audit.c.learner == learner)
+        if action is not None:
+            query = query.where(audit.c.action == action)
+        with self._connection() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AuditEntry(r.id, r.at, r.actor, r.action, r.learner, r.subject, _json_or_none(r.before), _json_or_none(r.after))
+            for r in rows
+        ]
 
     # -- housekeeping -----------------------------------------------------------------------
 
@@ -432,8 +654,15 @@ class ResultsStore:
             self._insert(attempts)
             .values(**row, recorded_at=_now())
             .on_conflict_do_nothing(index_elements=["key"])
+            .returning(attempts.c.id)  # (rowcount is -1 here on PostgreSQL)
         )
-        return conn.execute(statement).rowcount == 1
+        added = conn.execute(statement).first() is not None
+        if added and row["submission"] is not None:
+            # an answer of a sitting that waited in the outbox: the sitting is submitted now
+            conn.execute(
+                update(sittings).where(sittings.c.id == row["submission"], sittings.c.submitted_at.is_(None)).values(submitted_at=_now())
+            )
+        return added
 
     def _queue(self, attempt: Attempt, cause: BaseException) -> None:
         try:
@@ -617,3 +846,43 @@ def _attempt_to_outbox(attempt: Attempt) -> dict[str, Any]:
 
 def _attempt_from_outbox(record: dict[str, Any]) -> Attempt:
     return Attempt(**{**record, "answered_at": datetime.fromisoformat(record["answered_at"])})
+
+
+def local_actor() -> str:
+    """Who acts when a trainer's command runs without a name: this computer's user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _audit(conn: Connection, actor: str | None, action: str, *, learner: str | None, subject: str | None, before: Any, after: Any) -> None:
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    conn.execute(
+        audit.insert().values(
+            at=_now(), actor=(actor or "").strip() or local_actor(), action=action, learner=learner, subject=subject,
+            before=None if before is None else json.dumps(before, ensure_ascii=False),
+            after=None if after is None else json.dumps(after, ensure_ascii=False),
+        )
+    )  # fmt: skip
+
+
+def _json_or_none(text_value: str | None) -> Any:
+    return None if text_value is None else json.loads(text_value)
+
+
+def _count_retakes(conn: Connection, learner: str, quiz: str) -> int:
+    query = select(func.count()).select_from(retakes).where(retakes.c.learner == learner, retakes.c.quiz == quiz)
+    return int(conn.execute(query).scalar_one())
+
+
+def _sittings(conn: Connection, learner: str, quiz: str) -> list[Sitting]:
+    rows = conn.execute(
+        select(sittings).where(sittings.c.learner == learner, sittings.c.quiz == quiz).order_by(sittings.c.number)
+    ).all()
+    return [_sitting_from_row(row) for row in rows]
+
+
+def _sitting_from_row(row: Any) -> Sitting:
+    return Sitting(row.id, row.learner, row.quiz, row.number, tuple(json.loads(row.questions)), row.opened_at, row.submitted_at)

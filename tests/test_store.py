@@ -274,13 +274,13 @@ def test_retakes_are_counted_per_learner_and_quiz(store: ResultsStore) -> None:
 
 
 def test_the_schema_version_is_stored(store: ResultsStore, store_url: str) -> None:
-    assert store.schema_version() == SCHEMA_VERSION == 1
+    assert store.schema_version() == SCHEMA_VERSION == 2
     engine = raw_engine(store_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [1]
+        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [2]
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
-    assert {"schema_info", "learners", "attempts", "reviews", "retakes"} <= tables
+    assert {"schema_info", "learners", "attempts", "reviews", "retakes", "sittings", "waivers", "audit"} <= tables
 
 
 def test_a_database_from_a_newer_course_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -288,11 +288,11 @@ def test_a_database_from_a_newer_course_is_refused(store_url: str, tmp_path: Pat
         current.record(attempt())
     engine = raw_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE schema_info SET version = 2"))
+        conn.execute(text("UPDATE schema_info SET version = 3"))
     engine.dispose()
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as older_code:
-        message = r"newer version of the course \(schema version 2; this version knows up to 1\)"
+        message = r"newer version of the course \(schema version 3; this version knows up to 2\)"
         with pytest.raises(StoreError, match=message):
             older_code.attempts()
         with pytest.raises(StoreError, match="kept on this computer"):
@@ -309,10 +309,10 @@ def test_a_version_0_database_is_migrated(store_url: str, tmp_path: Path) -> Non
         conn.execute(text("INSERT INTO notes (body) VALUES ('keep me')"))
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as migrated:
-        assert migrated.schema_version() == 1
+        assert migrated.schema_version() == 2
         assert migrated.record(attempt()) is SaveOutcome.STORED
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [1]
+        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [2]
         assert conn.execute(text("SELECT body FROM notes")).scalars().all() == ["keep me"]
     engine.dispose()
 
@@ -330,11 +330,11 @@ def test_an_older_database_is_migrated_in_order_once(
         conn.execute(text("ALTER TABLE attempts ADD COLUMN duration_ms INTEGER"))  # type: ignore[attr-defined]
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_duration])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
     for _ in range(2):
-        with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as version_2:
-            assert version_2.schema_version() == 2
-            assert version_2.attempts() == [kept]
+        with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as version_3:
+            assert version_3.schema_version() == 3
+            assert version_3.attempts() == [kept]
     assert applied == [2]
     engine = raw_engine(store_url)
     with engine.connect() as conn:
@@ -350,17 +350,17 @@ def test_a_failing_migration_changes_nothing(
 
     def half_done(conn: object) -> None:
         conn.execute(text("ALTER TABLE attempts ADD COLUMN half_done INTEGER"))  # type: ignore[attr-defined]
-        raise RuntimeError("migration 2 failed half-way")
+        raise RuntimeError("migration 3 failed half-way")
 
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
-        patch.setattr(store_module, "SCHEMA_VERSION", 2)
+        patch.setattr(store_module, "SCHEMA_VERSION", 3)
         with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as broken:
             with pytest.raises(RuntimeError, match="half-way"):
                 broken.schema_version()
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as again:
-        assert again.schema_version() == 1
+        assert again.schema_version() == 2
         assert len(again.attempts()) == 1
     engine = raw_engine(store_url)
     with engine.connect() as conn:
