@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -65,6 +66,9 @@ class Grade:
     pending: bool = False
     """True for a free-text answer waiting for a trainer's score (score is 0 until then)."""
     critical: bool = False
+    out_of_place: tuple[str, ...] = ()
+    """Ordering: the items to move to reach the right order (the fewest); matching: the left
+    items matched wrongly. Their texts, so the learner sees what to look at again."""
 
     @property
     def fraction(self) -> float:
@@ -91,7 +95,7 @@ def grade(question: Question, response: Any) -> Grade:
     raise TypeError(f"cannot grade a {type(question).__name__}")
 
 
-def _result(q: Question, fraction: float, feedback: Iterable[str] = (), *, pending: bool = False) -> Grade:
+def _result(q: Question, fraction: float, feedback: Iterable[str] = (), *, pending: bool = False, out_of_place: Iterable[str] = ()) -> Grade:
     fraction = min(1.0, max(0.0, fraction))
     correct = not pending and fraction >= 1.0 - _EPSILON
     return Grade(
@@ -103,6 +107,7 @@ def _result(q: Question, fraction: float, feedback: Iterable[str] = (), *, pendi
         explanation=q.explanation,
         pending=pending,
         critical=q.critical,
+        out_of_place=tuple(out_of_place),
     )
 
 
@@ -224,7 +229,27 @@ def _ordering(q: Ordering, response: Any) -> Grade:
     position = {item: n for n, item in enumerate(given)}
     pairs = list(combinations(expected, 2))
     in_order = sum(1 for a, b in pairs if position[a] < position[b])
-    return _result(q, in_order / len(pairs))
+    keep = _longest_in_order(given, {item: n for n, item in enumerate(expected)})
+    texts = {i.id: i.text for i in q.items}
+    return _result(q, in_order / len(pairs), out_of_place=[texts[i] for i in given if i not in keep])
+
+
+def _longest_in_order(given: Sequence[str], rank: Mapping[str, int]) -> set[str]:
+    """The largest set of items of ``given`` already in the right relative order (the others
+    are the fewest to move): a longest increasing subsequence of their right positions."""
+    ranks = [rank[item] for item in given]
+    best: list[list[int]] = []  # best[k]: indexes of an increasing run of length k + 1 ending lowest
+    tails: list[int] = []
+    for index, r in enumerate(ranks):
+        length = bisect_left(tails, r)
+        run = (best[length - 1] if length else []) + [index]
+        if length == len(tails):
+            tails.append(r)
+            best.append(run)
+        else:
+            tails[length] = r
+            best[length] = run
+    return {given[i] for i in (best[-1] if best else [])}
 
 
 def _matching(q: Matching, response: Any) -> Grade:
@@ -240,7 +265,7 @@ def _matching(q: Matching, response: Any) -> Grade:
     if any(answers[left] not in rights for left in lefts):
         raise UngradableResponse("One of the matches is not among the choices; please choose again.")
     hits = sum(1 for left in lefts if answers[left] == left)
-    return _result(q, hits / len(lefts))
+    return _result(q, hits / len(lefts), out_of_place=[p.left for p in q.pairs if answers[p.id] != p.id])
 
 
 def _free_text(q: FreeText, response: Any) -> Grade:

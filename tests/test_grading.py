@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -177,6 +179,19 @@ def test_ordering_partial_credit(order, expected):
     assert g.correct is (expected == 1.0)
 
 
+@pytest.mark.parametrize(
+    "order, out_of_place",
+    [
+        (["i0", "i1", "i2", "i3"], ()),
+        (["i1", "i2", "i3", "i0"], ("Item 0",)),  # one item to move, though every position is wrong
+        (["i1", "i0", "i3", "i2"], ("Item 1", "Item 3")),
+        (["i0", "i3", "i1", "i2"], ("Item 3",)),
+    ],
+)
+def test_ordering_says_which_items_to_move(order, out_of_place):
+    assert grade(ordering(), order).out_of_place == out_of_place
+
+
 @pytest.mark.parametrize("response", [["i0", "i1", "i2"], ["i0", "i1", "i2", "i2"], ["i0", "i1", "i2", "x"], "i0i1", None])
 def test_ordering_incomplete_is_ungradable(response):
     with pytest.raises(UngradableResponse):
@@ -192,6 +207,12 @@ def test_matching_partial_credit():
     g = grade(matching(), {**right, "x": "y", "y": "x"})
     assert g.score == pytest.approx(0.5) and not g.correct
     assert grade(matching(), {**right, "w": "none"}).score == pytest.approx(0.75)
+
+
+def test_matching_says_which_items_are_matched_wrongly():
+    right = {"x": "x", "y": "y", "z": "z", "w": "w"}
+    assert grade(matching(), right).out_of_place == ()
+    assert grade(matching(), {**right, "x": "y", "y": "x"}).out_of_place == ("X", "Y")
 
 
 @pytest.mark.parametrize("response", [{"x": "x"}, {"x": "x", "y": "y", "z": "z", "w": None}, {"x": "x", "y": "y", "z": "z", "w": "??"}, ["x"]])
@@ -265,6 +286,10 @@ def test_ordering_score_within_bounds(perm):
     g = grade(ordering(6), perm)
     assert 0 <= g.score <= g.max_score
     assert g.correct == (list(perm) == [f"i{k}" for k in range(6)])
+    # moving the items named out of place (and only them) can give the right order
+    kept = [item for item in perm if f"Item {item[1:]}" not in g.out_of_place]
+    assert kept == sorted(kept, key=lambda item: int(item[1:]))
+    assert g.correct == (not g.out_of_place)
 
 
 @given(choice=st.dictionaries(st.sampled_from("xyzw"), st.sampled_from(["x", "y", "z", "w", "none"]), min_size=4))
@@ -304,4 +329,6 @@ def test_reordering_options_never_changes_a_grade(data):
     shuffled_pairs = data.draw(st.permutations(m.pairs))
     m2 = m.model_copy(update={"pairs": list(shuffled_pairs)})
     response = data.draw(st.fixed_dictionaries({k: st.sampled_from(["x", "y", "z", "w", "none"]) for k in "xyzw"}))
-    assert grade(m, response) == grade(m2, response)
+    g, g2 = grade(m, response), grade(m2, response)
+    assert replace(g, out_of_place=()) == replace(g2, out_of_place=())
+    assert sorted(g.out_of_place) == sorted(g2.out_of_place)  # named in the order the pairs are shown
