@@ -9,7 +9,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)   # JupyterLab refuses root without it (containers)
 
-.PHONY: lab test validate bench dashboard install clean
+.PHONY: lab test validate bench dashboard figures install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 ## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store.
 dashboard: $(STAMP)
 	$(BIN)/voila notebooks/trainer_dashboard.ipynb --port=$(PORT) --Voila.ip=127.0.0.1
+
+## Redraw every lesson figure into notebooks/figures/ (after changing notebooks/figures/make_figures.py).
+figures: $(STAMP)
+	$(BIN)/python notebooks/figures/make_figures.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
