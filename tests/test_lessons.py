@@ -12,19 +12,26 @@ Decisions:
   no clinical statement of their own, so a Sources section is optional there.
 - A ``show_quiz("<quiz>")`` call without ``section=`` shows the whole bank, so it covers every
   section of that bank; a call with ``section=`` must sit inside that very ``##`` section.
-- A figure cell is a code cell that draws with matplotlib (``plt.subplots``, ``plt.figure`` or
-  ``plt.show``); the cell right after it must be its Markdown caption ``*Figure N.``.
+- A figure is a stored image, never drawn at run time: a Markdown cell holding only
+  ``![alt text](figures/<file>.png)``, the image drawn by ``notebooks/figures/make_figures.py``
+  (``make figures``); the cell right after it must be its Markdown caption ``*Figure N.``. Each
+  PNG carries the hash of the source of the function that drew it, so a stale image is found by
+  comparing that hash with today's source, without redrawing. No lesson code cell imports
+  matplotlib.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 import nbformat
 import pytest
+from PIL import Image
 
 from course.bank import check_course, lesson_headings
 
@@ -32,9 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 QUIZ_DIR = ROOT / "quizzes"
 LESSONS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+FIGURE_DIR = NOTEBOOK_DIR / "figures"
 
-FIGURE_CALL = re.compile(r"\bplt\.(subplots|figure|show)\s*\(")
+# A figure cell holds one Markdown image and nothing else: ![alt text](figures/<file>.png)
+FIGURE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]+)\)$")
+ANY_IMAGE = re.compile(r"!\[|<img\b", re.IGNORECASE)
 CAPTION = re.compile(r"^\*Figure (\d+)\.")
+MATPLOTLIB = ("matplotlib", "pylab")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -42,6 +53,37 @@ CAPTION = re.compile(r"^\*Figure (\d+)\.")
 
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
+
+
+def figure_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(cell index, alt text, image path) for each figure cell: a Markdown cell that is one image."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and (match := FIGURE.match(cell.source.strip())):
+            found.append((index, match["alt"], match["src"]))
+    return found
+
+
+def figure_uses() -> dict[str, list[str]]:
+    """Image path (relative to notebooks/) -> the lessons that show it."""
+    uses: dict[str, list[str]] = {}
+    for path in LESSONS:
+        for _, _, src in figure_cells(read(path)):
+            uses.setdefault(src, []).append(path.name)
+    return uses
+
+
+@pytest.fixture(scope="module")
+def make_figures():
+    """notebooks/figures/make_figures.py, imported from its file (it draws nothing on import)."""
+    spec = importlib.util.spec_from_file_location("make_figures", FIGURE_DIR / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(spec.name, None)
 
 
 def banks_and_problems():
@@ -157,9 +199,10 @@ def test_no_outputs_or_execution_counts(path):
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_figure_has_a_numbered_caption(path):
     cells = read(path).cells
+    figures = {index for index, _, _ in figure_cells(read(path))}
     expected = 1
     for index, cell in enumerate(cells):
-        if cell.cell_type == "code" and FIGURE_CALL.search(cell.source):
+        if index in figures:
             assert index + 1 < len(cells), f"{path.name}: the figure in cell {index} is the last cell"
             caption = cells[index + 1]
             assert caption.cell_type == "markdown", f"{path.name}: cell {index + 1} after the figure is not Markdown"
@@ -168,9 +211,90 @@ def test_every_figure_has_a_numbered_caption(path):
             assert int(match.group(1)) == expected, f"{path.name}: figure in cell {index} is numbered {match.group(1)}, expected {expected}"
             expected += 1
         elif cell.cell_type == "markdown" and CAPTION.match(cell.source.lstrip()):
-            assert index > 0 and cells[index - 1].cell_type == "code" and FIGURE_CALL.search(cells[index - 1].source), (
-                f"{path.name}: caption in cell {index} does not follow a figure"
+            assert index - 1 in figures, f"{path.name}: caption in cell {index} does not follow a figure image cell"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_image_is_a_figure_cell(path):
+    """An image sits alone in its cell as Markdown (not <img>, which Voila does not inline), under figures/."""
+    figures = {index for index, _, _ in figure_cells(read(path))}
+    for index, cell in enumerate(read(path).cells):
+        if cell.cell_type == "markdown" and ANY_IMAGE.search(cell.source):
+            assert index in figures, (
+                f"{path.name} cell {index}: an image must be a cell of its own, exactly '![alt text](figures/<file>.png)'"
             )
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_figure_images_exist_and_have_alt_text(path):
+    for index, alt, src in figure_cells(read(path)):
+        assert alt.strip(), f"{path.name} cell {index}: the image {src} has no alt text (describe the figure for a screen reader)"
+        assert len(alt.split()) >= 5, f"{path.name} cell {index}: alt text {alt!r} is too short to describe the figure"
+        image = NOTEBOOK_DIR / src
+        assert src.startswith("figures/") and src.endswith(".png") and image.parent == FIGURE_DIR, (
+            f"{path.name} cell {index}: {src} is not a PNG in notebooks/figures/"
+        )
+        assert image.is_file(), f"{path.name} cell {index}: {src} does not exist: run `make figures`"
+        assert image.name.startswith(f"{path.stem}-"), f"{path.name} cell {index}: {image.name} should be named {path.stem}-<name>.png"
+
+
+def test_every_figure_image_is_used_by_a_lesson(make_figures):
+    used = {NOTEBOOK_DIR / src for src in figure_uses()}
+    images = sorted(p for p in FIGURE_DIR.rglob("*") if p.is_file() and p.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg"})
+    unused = [str(p.relative_to(NOTEBOOK_DIR)) for p in images if p not in used]
+    assert not unused, f"images no lesson shows (remove them, or their function in make_figures.py): {unused}"
+    undrawn = sorted(set(make_figures.FIGURES) - {p.name for p in used})
+    assert not undrawn, f"make_figures.py draws figures no lesson shows: {undrawn}"
+
+
+@pytest.mark.parametrize("src", sorted(figure_uses()))
+def test_figure_image_is_up_to_date(src, make_figures):
+    """The hash stored in the PNG is the hash of its drawing function's source today (nothing is redrawn)."""
+    image = NOTEBOOK_DIR / src
+    assert image.is_file(), f"{src} does not exist: run `make figures`"
+    draw = make_figures.FIGURES.get(image.name)
+    assert draw is not None, f"{src}: no function in notebooks/figures/make_figures.py draws it"
+    stored = Image.open(image).text.get(make_figures.HASH_KEY)
+    assert stored == make_figures.source_hash(draw), (
+        f"{src} is out of date with {draw.__name__}() in notebooks/figures/make_figures.py: run `make figures` "
+        "and commit the image"
+    )
+
+
+def test_figures_are_drawn_without_pyplot():
+    tree = ast.parse((FIGURE_DIR / "make_figures.py").read_text())
+    modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    modules |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module for a in n.names}
+    assert not {"matplotlib.pyplot", "pylab"} & modules, (
+        "make_figures.py must draw on matplotlib.figure.Figure, not pyplot (global state)"
+    )
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level names of the modules a cell imports (IPython magics and shell lines are skipped)."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    names = set()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_no_lesson_code_cell_imports_matplotlib(path):
+    """Figures are stored images: a lesson kernel never loads matplotlib (0.4-0.6 s each)."""
+    for index, cell in enumerate(read(path).cells):
+        if cell.cell_type != "code":
+            continue
+        imported = imported_modules(cell.source) & set(MATPLOTLIB)
+        magic = re.search(r"^\s*%(matplotlib|pylab)\b", cell.source, re.MULTILINE)
+        assert not imported and not magic, (
+            f"{path.name} cell {index} uses {sorted(imported) or [magic.group(0).strip()]}: draw figures in "
+            "notebooks/figures/make_figures.py and show the image (docs/lesson-conventions.md)"
+        )
 
 
 # --- lessons and their banks ------------------------------------------------------------------
