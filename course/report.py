@@ -76,7 +76,8 @@ TOO_HARD = 0.2
 NEGATIVE_DISCRIMINATION = 0.0
 """Discrimination below which a question is flagged "negative discrimination"."""
 MIN_ANSWERS = 5
-"""Fewer learners than this on a question: it is flagged only "few answers" (figures too noisy)."""
+"""Fewer learners than this (but some) on a question: it is flagged only "few answers" (figures too noisy).
+A question nobody has answered (n = 0) has no figures and no flag."""
 MIN_FOR_DISCRIMINATION = 3
 """Fewer learners than this on a question: its discrimination is NaN."""
 TOLERANCE = 1e-9
@@ -858,8 +859,8 @@ def item_analysis(source: Source, course: Course, filters: Filters | None = None
     score / max_score), discrimination (Pearson r between the question's score and the rest of
     the quiz: the sum of the learner's first-attempt scores on the quiz's other questions; NaN
     below :data:`MIN_FOR_DISCRIMINATION` learners or without variance), flags (comma separated:
-    "too easy", "too hard", "negative discrimination"; only "few answers" when n is below
-    :data:`MIN_ANSWERS`).
+    "too easy", "too hard", "negative discrimination"; only "few answers" when n is 1 to
+    :data:`MIN_ANSWERS` - 1; none when n is 0: a question nobody answered has no figures to flag).
     """
     data = _data(source, filters, detail=False, what="item_analysis")
     return _item_analysis(data, course, _first_rows(data.attempts))
@@ -947,6 +948,8 @@ def _item_analysis(data: Data, course: Course, first: np.ndarray) -> pd.DataFram
 
 
 def _flags(n: int, facility: float, discrimination: float) -> str:
+    if n == 0:  # not answered (or only pending free text): nothing to judge, nothing to flag
+        return ""
     if n < MIN_ANSWERS:
         return "few answers"
     flags = []

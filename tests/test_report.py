@@ -467,7 +467,7 @@ def test_item_analysis_facility_discrimination_and_flags(world: World) -> None:
     crit = by.loc[("safety", "s-crit")]
     assert (crit["facility"], crit["flags"], bool(crit["critical"])) == (0.0, "too hard", True)  # every first try "no"
     never = by.loc[("extra", "e-never")]
-    assert (never["n"], never["pending"], never["flags"]) == (0, 0, "few answers")
+    assert (never["n"], never["pending"], never["flags"]) == (0, 0, "")  # nobody answered: no figures, no flag
     assert math.isnan(never["facility"]) and math.isnan(never["discrimination"])
 
 
@@ -538,6 +538,8 @@ def test_date_range_filter(world: World) -> None:
     # within the window, the first attempt at b-single is ann's and dan's retry "a"
     single = row(report.item_analysis(world.store, world.course, window), quiz="basics", question="b-single")
     assert (single["n"], single["facility"], single["flags"]) == (2, 1.0, "few answers")
+    free = row(report.item_analysis(world.store, world.course, window), quiz="basics", question="b-free")
+    assert (free["n"], free["pending"], free["flags"]) == (0, 1, "")  # only dan's, waiting for a review: nothing to flag yet
     edge = report.answers(world.store, world.course, Filters(since=at(2, 9, 0), until=at(2, 9, 1)))
     assert edge["key"].tolist() == [world.keys["ann b-single"]]  # since is included, until is not
     summary = report.learner_summary(world.store, world.course, window)
@@ -667,7 +669,7 @@ def test_an_empty_store(tmp_path: Path) -> None:
         built = report.build(store, course)
         assert built.answers.empty and list(built.answers.columns) == list(report.ANSWER_COLUMNS)
         assert built.progress_matrix.loc["zoe"].tolist() == ["not started", "not started", "not started", "not taken"]
-        assert built.item_analysis["n"].tolist() == [0] * 11 and set(built.item_analysis["flags"]) == {"few answers"}
+        assert built.item_analysis["n"].tolist() == [0] * 11 and set(built.item_analysis["flags"]) == {""}
         assert built.distractors["chosen"].sum() == 0 and built.review_queue.empty
         assert built.cohort_summary.values.tolist()[0][:5] == ["west", 1, 0, 0, 0]
         assert report.regrade(store, course).empty
