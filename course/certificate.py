@@ -89,6 +89,8 @@ def eligibility(course: Course, store: ResultsStore, learner: str) -> FinalResul
         raise NotEligible(f"{exc} No certificate can be issued.") from None
     if result is None:
         raise NotEligible(f"{learner} has not taken the final assessment yet.")
+    if result.irregular:
+        raise NotEligible(f"The record of {learner}'s final assessment needs a trainer's check: {result.irregular}. No certificate is issued until it is resolved.", result)
     if result.passed:
         return result
     score = f"{learner} scored {_percent(result.percent)}% on the final assessment"

@@ -13,8 +13,13 @@ JupyterHub deployments and CI can point the course elsewhere:
     (default: ``var/`` in the project, which git ignores).
 ``COURSE_DB_URL``
     An SQLAlchemy URL for the results store (default: a SQLite file
-    ``results.sqlite`` in the data directory). A clinic on a shared
-    JupyterHub sets a PostgreSQL URL here.
+    ``results.sqlite`` in the data directory). On a shared JupyterHub only
+    the course service has it (see ``docs/deploy.md``).
+``COURSE_SERVICE_URL``
+    Where a lesson kernel on JupyterHub reaches the course service (set for
+    every learner's server by the hub's configuration). When it is set, the
+    kernel grades and stores nothing itself: it sends each answer to the
+    service, which knows the learner from the hub.
 """
 
 from __future__ import annotations
@@ -56,3 +61,9 @@ def database_url() -> str:
 def outbox_path() -> Path:
     """The file where answers wait while the database cannot be reached."""
     return data_dir() / "outbox.jsonl"
+
+
+def service_url() -> str | None:
+    """The course service's URL when the course runs on JupyterHub with the service, else None."""
+    url = os.environ.get("COURSE_SERVICE_URL", "").strip()
+    return url.rstrip("/") + "/" if url else None

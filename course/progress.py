@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,18 @@ class LessonProgress:
     done: bool
     passed: bool | None = None
     """For an assessment: True or False once taken; None otherwise."""
+
+
+@dataclass(frozen=True)
+class Home:
+    """The learner's course home: every lesson with its progress, the next one, what is locked."""
+
+    learner: str
+    lessons: tuple[LessonProgress, ...]
+    next_quiz: str | None
+    """The quiz of the lesson to take next (the first not done, in order), or None when all are."""
+    locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each locked assessment, what the learner must finish first."""
 
 
 def _practice(bank: Bank, attempts: list[Attempt]) -> LessonProgress:
@@ -76,6 +88,9 @@ class FinalResult:
     """Version of the assessment bank whose pass mark and critical flags scored the sitting (as loaded now)."""
     answer_versions: tuple[str, ...]
     """The bank versions stored with the sitting's answers (drawn questions keep their source bank's)."""
+    irregular: str | None = None
+    """Why the record needs a trainer's check (more sittings than were allowed, or a sitting the
+    course never opened), or None. A certificate is not issued while it is set."""
 
 
 def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submission: str, sitting: int) -> FinalResult:
@@ -152,10 +167,13 @@ def _with_reviews(store: ResultsStore, attempts: list[Attempt]) -> list[Attempt]
     return out
 
 
-def learner_progress(course: Course, store: ResultsStore, learner: str) -> list[LessonProgress]:
-    """Every lesson's progress for ``learner``, in lesson order (reviewed written answers scored)."""
+def learner_progress(course: Course, store: ResultsStore, learner: str, *, attempts: list[Attempt] | None = None) -> list[LessonProgress]:
+    """Every lesson's progress for ``learner``, in lesson order (reviewed written answers scored).
+
+    ``attempts`` (the learner's, from the store) saves reading them again when the caller has them.
+    """
     by_quiz: dict[str, list[Attempt]] = defaultdict(list)
-    for a in _with_reviews(store, store.attempts(learner=learner)):
+    for a in _with_reviews(store, store.attempts(learner=learner) if attempts is None else attempts):
         by_quiz[a.quiz].append(a)
     rows = []
     for bank in sorted(course.banks.values(), key=lambda b: b.lesson):
@@ -191,4 +209,50 @@ def final_result(course: Course, store: ResultsStore, learner: str) -> FinalResu
     submissions = submissions_of(attempts)
     if not submissions:
         return None
-    return _score_sitting(course, bank, attempts, submissions[-1], len(submissions))
+    result = _score_sitting(course, bank, attempts, submissions[-1], len(submissions))
+    return replace(result, irregular=_irregular(store, learner, bank.quiz, submissions))
+
+
+def _irregular(store: ResultsStore, learner: str, quiz: str, submissions: list[str]) -> str | None:
+    """Why these sittings do not add up, or None: each must be a sitting the course opened and
+    submitted, and there may be no more than one plus one per retake a trainer allowed."""
+    opened = {s.id: s for s in store.sittings(learner, quiz)}
+    unknown = [s for s in submissions if s not in opened or opened[s].submitted_at is None]
+    if unknown:
+        return f"{len(unknown)} sitting{'s' * (len(unknown) != 1)} of {quiz} {'were' if len(unknown) != 1 else 'was'} not opened by the course ({', '.join(unknown)})"
+    allowed = 1 + store.retakes_allowed(learner, quiz)
+    if len(submissions) > allowed:
+        retakes = allowed - 1
+        return f"{len(submissions)} sittings of {quiz} are stored, but only {allowed} {'was' if allowed == 1 else 'were'} allowed (one, and {retakes} retake{'s' * (retakes != 1)})"
+    return None
+
+
+def prerequisites(course: Course, bank: Bank) -> list[Bank]:
+    """The practice lessons an assessment depends on: the banks it draws from, in lesson order."""
+    if bank.draw is None:
+        return []
+    found = [course.banks[name] for name in bank.draw.banks if name in course.banks and course.banks[name].mode == "practice"]
+    return sorted(found, key=lambda b: b.lesson)
+
+
+def lessons_missing(course: Course, bank: Bank, attempts: list[Attempt]) -> list[Bank]:
+    """The lessons ``bank`` depends on that the learner (whose ``attempts`` these are) has not done."""
+    by_quiz: dict[str, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        by_quiz[a.quiz].append(a)
+    return [b for b in prerequisites(course, bank) if not _practice(b, by_quiz.get(b.quiz, [])).done]
+
+
+def course_home(course: Course, store: ResultsStore, learner: str) -> Home:
+    """The learner's course home: every lesson's progress, the next lesson, the locked assessments."""
+    attempts = store.attempts(learner=learner)
+    rows = learner_progress(course, store, learner, attempts=attempts)
+    locked: dict[str, tuple[str, ...]] = {}
+    for bank in course.banks.values():
+        if bank.mode != "assessment" or store.sittings(learner, bank.quiz) or store.waivers(learner, bank.quiz):
+            continue
+        missing = lessons_missing(course, bank, attempts)
+        if missing:
+            locked[bank.quiz] = tuple(b.title for b in missing)
+    upcoming = [r for r in rows if not r.done and r.quiz not in locked]
+    return Home(learner, tuple(rows), upcoming[0].quiz if upcoming else None, locked)

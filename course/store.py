@@ -370,6 +370,12 @@ class ResultsStore:
             rows = conn.execute(query).mappings().all()
         return [_attempt_from_row(row) for row in rows]
 
+    def attempt(self, key: str) -> Attempt | None:
+        """The attempt stored under ``key``, or None."""
+        with self._connection() as conn:
+            row = conn.execute(select(attempts).where(attempts.c.key == key)).mappings().first()
+        return None if row is None else _attempt_from_row(row)
+
     def latest(self, learner: str, quiz: str) -> dict[str, Attempt]:
         """The learner's latest attempt at each question of the quiz, by question id."""
         return {attempt.question: attempt for attempt in self.attempts(learner=learner, quiz=quiz)}

@@ -1,56 +1,65 @@
-"""Quiz widgets for the lesson notebooks.
+"""The course as a learner meets it in a notebook: quizzes, the name form, progress and the course home.
 
-In a lesson, one call shows a quiz (or the part of it that checks one section)::
+In a lesson, one hidden call shows a quiz (or the part of it that checks one section)::
 
-    from course.widgets import show_quiz, show_progress
+    from course.widgets import show_quiz
     show_quiz("history", section="FDA approval")
-    show_progress()
 
-Each question type has its own view: radio buttons (single choice, true/false), check boxes
-(multiple choice), a text box that checks the number (numeric), Up/Down buttons (ordering), a
-drop-down per item (matching) and a text area (free text). Every view has a Submit button and
-shows its feedback in place; the scoring rules live in :mod:`course.grading`, the storing in
-:mod:`course.store`, and the glue in :mod:`course.session`.
+and the course home page shows every lesson with the learner's progress (:func:`show_course_home`).
 
-An answer that cannot be graded gets a message next to the question and is not stored. An
-unexpected exception inside a callback is shown to the learner as a friendly message, logged on
-the ``course.widgets`` logger, and kept in :data:`callback_errors`, so tests can see it.
+Every quiz asks its :class:`~course.session.Backend`: in single-user mode a
+:class:`~course.session.CourseSession` in this kernel (the banks and the embedded store); on
+JupyterHub with the course service (``COURSE_SERVICE_URL`` set), a
+:class:`~course.client.ServiceClient`, so that this kernel never holds a key, never decides who
+the learner is and never writes a record. One question's view is in :mod:`course.views`.
 
-Every question's container carries the CSS classes ``quiz-question`` and ``quiz-q-<id>``.
+Nothing here ever raises for a learner: a broken bank, an unknown quiz, an unreachable database
+or service becomes a message in the page. Every Submit is safe to press twice: the same answer
+submitted again is not stored again, and a submitted assessment always shows its result.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import random
-from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+import json
+import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 from IPython.display import display
 
-from course import identity
-from course.bank import Bank, BankError, Course, Matching, MultipleChoice, Numeric, Ordering, Question, SingleChoice, TrueFalse, course_cached
-from course.grading import Grade, UngradableResponse, grade, parse_number
-from course.render import escape, markdown
-from course.session import AssessmentClosed, IncompleteAssessment, QuizSession
+from course import config, identity
+from course.bank import BankError, Course, course_cached
+from course.grading import UngradableResponse
 from course.records import StoreError
+from course.render import escape, markdown
+from course.session import AssessmentClosed, Backend, CourseSession, IncompleteAssessment, Practice, SittingView, to_json
+from course.views import (  # noqa: F401 - the views are part of this module's interface
+    FULL_WIDTH,
+    ChoiceView,
+    FreeTextView,
+    MatchingView,
+    MultipleChoiceView,
+    NumericView,
+    OrderingView,
+    QuestionView,
+    callback_errors,
+    feedback_html,
+    guard,
+    log,
+    plural,
+    question_view,
+    stylesheet,
+)
 
 if TYPE_CHECKING:
     from course.store import ResultsStore
 
-log = logging.getLogger("course.widgets")
-
-callback_errors: list[BaseException] = []
-"""Exceptions caught inside widget callbacks, newest last (they are also logged)."""
-
+_guard = guard  # (the trainer dashboard's name for it)
 _store: ResultsStore | None = None
 _store_url: str | None = None
 
-FULL_WIDTH = w.Layout(width="100%")
 UNREADABLE = (
     "Your earlier answers cannot be shown just now: the results database cannot be reached. "
     "You can still answer; your answers are saved on this computer and sent later."
@@ -59,15 +68,19 @@ SAVED_LOCALLY = (
     "Saved on this computer: the results database cannot be reached just now. "
     "Your answer will be sent automatically — nothing is lost."
 )
+SAVED_FOR_LATER = (
+    "Your answer is saved on this computer: the course cannot be reached just now. "
+    "It will be sent and checked as soon as the course is back — nothing is lost. "
+    "You can go on with the next question."
+)
 
 
-# --- shared resources -----------------------------------------------------------------------
+# --- where answers go -------------------------------------------------------------------------
 
 
 def get_store() -> ResultsStore:
-    """The results store for this kernel (one per database URL)."""
+    """The results store for this kernel (one per database URL): single-user mode only."""
     global _store, _store_url
-    from course import config
     from course.store import ResultsStore  # SQLAlchemy loads here, not at import
 
     url = config.database_url()
@@ -79,320 +92,52 @@ def get_store() -> ResultsStore:
 
 
 def get_course() -> Course:
-    """Every bank of the course (reloaded when a bank file changes)."""
+    """Every bank of the course (reloaded when a bank file changes): single-user mode only."""
     return course_cached()
 
 
-def _seeded(*parts: str) -> random.Random:
-    digest = hashlib.sha256("\0".join(parts).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
+def get_backend(learner: str | None = None, store: ResultsStore | None = None) -> Backend | None:
+    """Who answers this page's questions: the course service on JupyterHub, else this kernel.
+
+    In single-user mode, None while the learner has not told the course their name.
+    """
+    if config.service_url() and store is None:
+        from course.client import ServiceClient
+
+        return ServiceClient.from_environment()
+    name = learner or identity.current_learner()
+    if not name:
+        return None
+    return CourseSession(get_course(), store or get_store(), name)
+
+
+# --- small parts ------------------------------------------------------------------------------
 
 
 def _notice(text: str, kind: str = "info") -> w.HTML:
-    box = w.HTML(f'<div class="quiz-notice quiz-notice-{kind}" role="status">{escape(text)}</div>')
+    box = w.HTML(f'<div class="quiz-notice quiz-notice-{kind}" role="status">{escape(text)}</div>', layout=FULL_WIDTH)
     box.add_class("quiz-notice")
     return box
 
 
-@contextmanager
-def _guard(show: Callable[[str], None]) -> Iterator[None]:
-    """Run a callback; on an unexpected exception show a friendly message, log it and keep it."""
-    try:
-        yield
-    except Exception as exc:  # noqa: BLE001 - shown, logged and kept: never swallowed
-        callback_errors.append(exc)
-        log.exception("error in a quiz callback")
-        show(
-            "Sorry, something went wrong and this answer could not be handled. "
-            "Please tell your trainer (the details were logged)."
-        )
+def _problem_box(text: str, details: str = "") -> w.HTML:
+    more = f"<details><summary>Details for the course author</summary><pre>{escape(details)}</pre></details>" if details else ""
+    box = w.HTML(f'<div class="quiz-error" role="alert">{escape(text)}{more}</div>', layout=FULL_WIDTH)
+    box.add_class("quiz-error")
+    return box
 
 
-# --- one question ---------------------------------------------------------------------------
+def _styled(container: w.Box, children: list[w.Widget]) -> None:
+    """Show ``children`` in ``container``, with the quizzes' stylesheet after them."""
+    container.children = [*children, w.HTML(stylesheet())]
 
 
-class QuestionView(w.VBox):
-    """A question: its prompt, an input for its type, a Submit button and the feedback area."""
-
-    def __init__(self, question: Question, *, learner: str = "", with_submit: bool = True):
-        self.question = question
-        self.learner = learner
-        self.on_submit: Callable[[QuestionView], None] | None = None
-        header = escape(f"{question.points:g} points") if question.points != 1 else ""
-        badge = '<span class="quiz-critical" title="Safety-critical question">Safety-critical</span> ' if question.critical else ""
-        self.prompt = w.HTML(f'<div class="quiz-prompt">{badge}{markdown(question.prompt)}{f"<small>({header})</small>" if header else ""}</div>')
-        self.input = self._build_input()
-        self.submit = w.Button(description="Submit", button_style="primary", tooltip="Submit your answer", icon="check")
-        self.submit.add_class("quiz-submit")
-        self.submit.on_click(self._clicked)
-        self.message = w.HTML("")
-        self.message.add_class("quiz-message")
-        self.feedback = w.HTML("")
-        self.feedback.add_class("quiz-feedback")
-        controls = [self.submit, self.message] if with_submit else [self.message]
-        super().__init__([self.prompt, self.input, w.HBox(controls), self.feedback], layout=w.Layout(margin="0 0 1.2em 0", width="100%"))
-        self.add_class("quiz-question")
-        self.add_class(f"quiz-q-{question.id}")
-        self.add_class(f"quiz-type-{question.type}")
-
-    # subclasses: build the input, read it, restore it
-    def _build_input(self) -> w.Widget:
-        raise NotImplementedError
-
-    def response(self) -> Any:
-        """The learner's current answer, in the form :func:`course.grading.grade` takes."""
-        raise NotImplementedError
-
-    def set_response(self, value: Any) -> None:
-        """Show an earlier answer in the input."""
-
-    def _inputs(self) -> list[w.Widget]:
-        return [self.input]
-
-    def lock(self, locked: bool = True) -> None:
-        """Disable (or enable) the input and the Submit button."""
-        for widget in self._inputs():
-            if hasattr(widget, "disabled"):
-                widget.disabled = locked
-        self.submit.disabled = locked
-
-    def _clicked(self, _button: w.Button) -> None:
-        with _guard(self.show_error):
-            if self.on_submit is not None:
-                self.on_submit(self)
-
-    def show_invalid(self, text: str) -> None:
-        """A message next to the question for an answer that cannot be graded."""
-        self.message.value = f'<span class="quiz-invalid" role="alert">{escape(text)}</span>'
-
-    def show_error(self, text: str) -> None:
-        """A friendly message for an unexpected error."""
-        self.message.value = f'<span class="quiz-error" role="alert">{escape(text)}</span>'
-
-    def clear_message(self) -> None:
-        self.message.value = ""
-
-    def show_grade(self, g: Grade, *, queued: bool = False, note: str = "") -> None:
-        """Right or not, the feedback for what was chosen, and the explanation."""
-        self.clear_message()
-        if g.pending:
-            verdict = '<div class="quiz-verdict quiz-pending">✎ Saved for your trainer, who will read and score it.</div>'
-            why = f'<div class="quiz-explanation"><b>What a good answer includes:</b> {markdown(g.explanation)}</div>'
-        else:
-            if g.correct:
-                verdict = '<div class="quiz-verdict quiz-right" style="color:#1b5e20">✔ Right.</div>'
-            elif g.score > 0:
-                verdict = f'<div class="quiz-verdict quiz-partial" style="color:#8a5300">◐ Partly right: {g.score:.2g} of {g.max_score:g} points.</div>'
-            else:
-                verdict = '<div class="quiz-verdict quiz-wrong" style="color:#b71c1c">✘ Not right.</div>'
-            why = f'<div class="quiz-explanation"><b>Why:</b> {markdown(g.explanation)}</div>'
-        feedback = "".join(f'<div class="quiz-option-feedback">{markdown(f)}</div>' for f in g.feedback)
-        saved = f'<div class="quiz-queued" role="status">{escape(SAVED_LOCALLY)}</div>' if queued else ""
-        extra = f'<div class="quiz-note">{escape(note)}</div>' if note else ""
-        self.feedback.value = f'<div role="status">{extra}{verdict}{feedback}{why}{saved}</div>'
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%d %b %Y, %H:%M")
 
 
-class ChoiceView(QuestionView):
-    """Radio buttons: single choice and true/false."""
-
-    def _build_input(self) -> w.Widget:
-        q = self.question
-        if isinstance(q, TrueFalse):
-            options: list[tuple[str, Any]] = [("True", True), ("False", False)]
-        else:
-            assert isinstance(q, SingleChoice)
-            shuffled = list(q.options)
-            _seeded(q.id, self.learner).shuffle(shuffled)
-            options = [(o.text, o.id) for o in shuffled]
-        radio = w.RadioButtons(options=options, value=None, description="Answer", layout=FULL_WIDTH, style={"description_width": "initial"})
-        return radio
-
-    def response(self) -> Any:
-        return self.input.value
-
-    def set_response(self, value: Any) -> None:
-        if value in [v for _, v in self.input.options]:
-            self.input.value = value
-
-
-class MultipleChoiceView(QuestionView):
-    """Check boxes: select all that apply."""
-
-    def _build_input(self) -> w.Widget:
-        q = self.question
-        assert isinstance(q, MultipleChoice)
-        shuffled = list(q.options)
-        _seeded(q.id, self.learner).shuffle(shuffled)
-        self.boxes = {o.id: w.Checkbox(value=False, description=o.text, indent=False, layout=FULL_WIDTH) for o in shuffled}
-        return w.VBox(list(self.boxes.values()))
-
-    def _inputs(self) -> list[w.Widget]:
-        return list(self.boxes.values())
-
-    def response(self) -> Any:
-        return sorted(k for k, box in self.boxes.items() if box.value)
-
-    def set_response(self, value: Any) -> None:
-        chosen = set(value or [])
-        for k, box in self.boxes.items():
-            box.value = k in chosen
-
-
-class NumericView(QuestionView):
-    """A text box that checks the number as it is typed."""
-
-    def _build_input(self) -> w.Widget:
-        q = self.question
-        assert isinstance(q, Numeric)
-        self.units = [q.unit, *q.unit_aliases] if q.unit else []
-        self.text = w.Text(value="", placeholder="Type a number", description="Answer", continuous_update=True, style={"description_width": "initial"})
-        self.text.observe(self._check, names="value")
-        unit = w.Label(q.unit or "")
-        return w.HBox([self.text, unit])
-
-    def _inputs(self) -> list[w.Widget]:
-        return [self.text]
-
-    def _check(self, change: dict[str, Any]) -> None:
-        with _guard(self.show_error):
-            value = change["new"]
-            if not str(value).strip():
-                self.clear_message()
-                return
-            try:
-                parse_number(str(value), units=self.units)
-                self.clear_message()
-            except UngradableResponse as exc:
-                self.show_invalid(str(exc))
-
-    def response(self) -> Any:
-        return self.text.value
-
-    def set_response(self, value: Any) -> None:
-        self.text.value = "" if value is None else str(value)
-
-
-class OrderingView(QuestionView):
-    """Items with Up and Down buttons, shown shuffled (never already in order)."""
-
-    def _build_input(self) -> w.Widget:
-        q = self.question
-        assert isinstance(q, Ordering)
-        self.texts = {i.id: i.text for i in q.items}
-        order = [i.id for i in q.items]
-        rng = _seeded(q.id, self.learner)
-        while order == [i.id for i in q.items]:
-            rng.shuffle(order)
-        self.order = order
-        self.labels: list[w.Label] = []
-        self.ups: list[w.Button] = []
-        self.downs: list[w.Button] = []
-        rows = []
-        for position in range(len(order)):
-            label = w.Label("", layout=w.Layout(width="70%"))
-            up = w.Button(description="Up", icon="arrow-up", layout=w.Layout(width="5.5em"), disabled=position == 0)
-            down = w.Button(description="Down", icon="arrow-down", layout=w.Layout(width="6.5em"), disabled=position == len(order) - 1)
-            up.on_click(lambda _b, p=position: self._move(p, -1))
-            down.on_click(lambda _b, p=position: self._move(p, +1))
-            self.labels.append(label)
-            self.ups.append(up)
-            self.downs.append(down)
-            row = w.HBox([w.Label(f"{position + 1}.", layout=w.Layout(width="2em")), label, up, down])
-            row.add_class("quiz-order-row")
-            rows.append(row)
-        self._refresh()
-        return w.VBox(rows)
-
-    def _refresh(self) -> None:
-        for position, item in enumerate(self.order):
-            self.labels[position].value = self.texts[item]
-            self.ups[position].tooltip = f"Move “{self.texts[item]}” up"
-            self.downs[position].tooltip = f"Move “{self.texts[item]}” down"
-
-    def _move(self, position: int, step: int) -> None:
-        with _guard(self.show_error):
-            target = position + step
-            if 0 <= target < len(self.order):
-                self.order[position], self.order[target] = self.order[target], self.order[position]
-                self._refresh()
-
-    def _inputs(self) -> list[w.Widget]:
-        return self.ups + self.downs
-
-    def lock(self, locked: bool = True) -> None:
-        super().lock(locked)
-        if not locked:
-            self.ups[0].disabled = True
-            self.downs[-1].disabled = True
-
-    def response(self) -> Any:
-        return list(self.order)
-
-    def set_response(self, value: Any) -> None:
-        if isinstance(value, list) and sorted(value) == sorted(self.order):
-            self.order = list(value)
-            self._refresh()
-
-
-class MatchingView(QuestionView):
-    """A drop-down per left item, listing the right items (shuffled)."""
-
-    def _build_input(self) -> w.Widget:
-        q = self.question
-        assert isinstance(q, Matching)
-        rights = q.right_items()
-        _seeded(q.id, self.learner).shuffle(rights)
-        choices = [("Choose…", "")] + [(r.text, r.id) for r in rights]
-        self.menus = {
-            p.id: w.Dropdown(options=choices, value="", description=p.left, layout=FULL_WIDTH, style={"description_width": "40%"})
-            for p in q.pairs
-        }
-        return w.VBox(list(self.menus.values()))
-
-    def _inputs(self) -> list[w.Widget]:
-        return list(self.menus.values())
-
-    def response(self) -> Any:
-        return {k: (menu.value or None) for k, menu in self.menus.items()}
-
-    def set_response(self, value: Any) -> None:
-        if isinstance(value, dict):
-            for k, menu in self.menus.items():
-                if value.get(k) in [v for _, v in menu.options]:
-                    menu.value = value[k]
-
-
-class FreeTextView(QuestionView):
-    """A text area; the answer is saved for a trainer to score."""
-
-    def _build_input(self) -> w.Widget:
-        return w.Textarea(value="", placeholder="Write your answer here…", description="Your answer", rows=5, layout=FULL_WIDTH, style={"description_width": "initial"})
-
-    def response(self) -> Any:
-        return self.input.value
-
-    def set_response(self, value: Any) -> None:
-        self.input.value = value if isinstance(value, str) else ""
-
-
-VIEWS: dict[str, type[QuestionView]] = {
-    "single_choice": ChoiceView,
-    "true_false": ChoiceView,
-    "multiple_choice": MultipleChoiceView,
-    "numeric": NumericView,
-    "ordering": OrderingView,
-    "matching": MatchingView,
-    "free_text": FreeTextView,
-}
-
-
-def question_view(question: Question, *, learner: str = "", with_submit: bool = True) -> QuestionView:
-    """The view for a question of any type."""
-    return VIEWS[question.type](question, learner=learner, with_submit=with_submit)
-
-
-def _when(attempt_time: datetime) -> str:
-    return attempt_time.astimezone().strftime("%d %b %Y, %H:%M")
+def _canonical(response: Any) -> str:
+    return json.dumps(to_json(response), sort_keys=True, ensure_ascii=False)
 
 
 # --- a practice quiz --------------------------------------------------------------------------
@@ -401,49 +146,63 @@ def _when(attempt_time: datetime) -> str:
 class PracticeQuiz(w.VBox):
     """Questions answered one at a time, with feedback at once and retries until right."""
 
-    def __init__(self, session: QuizSession):
-        self.session = session
-        self.views = [question_view(q, learner=session.learner) for q in session.questions]
+    def __init__(self, backend: Backend, practice: Practice):
+        self.backend = backend
+        self.practice = practice
+        self.views = [question_view(q) for q in practice.questions]
+        self._last: dict[str, tuple[str, str, Any]] = {}  # question id -> (answer given, key, what came back)
         for view in self.views:
             view.on_submit = self._submit
-        notices = []
-        try:
-            self._restore()
-        except StoreError as exc:
-            log.warning("earlier answers could not be read: %s", exc)
-            notices.append(_notice(UNREADABLE, "warning"))
+            earlier = practice.earlier.get(view.question.id)
+            if earlier is None:
+                continue
+            view.set_response(earlier.response)
+            if earlier.grade is not None:
+                view.show_grade(earlier.grade, note=f"Your answer from {_when(earlier.answered_at)}.")
+                if earlier.grade.correct:
+                    view.lock()
+        notices = [_notice(UNREADABLE, "warning")] if practice.earlier_unreadable else []
         super().__init__([*notices, *self.views], layout=w.Layout(width="100%"))
         self.add_class("quiz")
-        self.add_class(f"quiz-{session.bank.quiz}")
+        self.add_class(f"quiz-{practice.quiz}")
+
+    @property
+    def learner(self) -> str:
+        return self.backend.learner
 
     def view(self, question_id: str) -> QuestionView:
         """The view of one question."""
         return next(v for v in self.views if v.question.id == question_id)
 
-    def _restore(self) -> None:
-        previous = self.session.previous()
-        for view in self.views:
-            attempt = previous.get(view.question.id)
-            if attempt is None:
-                continue
-            view.set_response(attempt.response)
-            try:
-                g = grade(view.question, attempt.response)
-            except UngradableResponse:
-                continue  # the question changed since: let the learner answer again
-            view.show_grade(g, note=f"Your answer from {_when(attempt.answered_at)}.")
-            if g.correct:
-                view.lock()
-
     def _submit(self, view: QuestionView) -> None:
+        view.submit.disabled = True  # while it is handled; _show or a message enables it again
+        response = view.response()
+        given = _canonical(response)
+        last = self._last.get(view.question.id)
+        if last is not None and last[0] == given and not last[2].queued:
+            self._show(view, last[2])  # the same answer again (a double click): one attempt
+            return
+        key = last[1] if last is not None and last[0] == given else uuid.uuid4().hex
         try:
-            result = self.session.submit(view.question, view.response())
+            answered = self.backend.answer(self.practice.quiz, view.question.id, response, key=key)
         except UngradableResponse as exc:
+            view.submit.disabled = False
             view.show_invalid(str(exc))
             return
-        view.show_grade(result.grade, queued=result.queued)
-        if result.grade.correct:
-            view.lock()
+        except StoreError as exc:
+            view.submit.disabled = False
+            view.show_error(str(exc))
+            return
+        self._last[view.question.id] = (given, key, answered)
+        self._show(view, answered)
+
+    def _show(self, view: QuestionView, answered: Any) -> None:
+        if answered.grade is None:
+            view.show_queued(SAVED_FOR_LATER)
+            view.submit.disabled = False
+            return
+        view.show_grade(answered.grade, note=SAVED_LOCALLY if answered.queued else "")
+        view.lock(answered.grade.correct)
 
 
 # --- an assessment ----------------------------------------------------------------------------
@@ -452,27 +211,32 @@ class PracticeQuiz(w.VBox):
 class AssessmentQuiz(w.VBox):
     """Every question answered, then submitted once; then the score, pass or fail, and critical misses."""
 
-    def __init__(self, session: QuizSession):
-        self.session = session
-        self.views = [question_view(q, learner=session.learner, with_submit=False) for q in session.questions]
-        self.submit = w.Button(description="Submit the assessment", button_style="primary", icon="check", tooltip="Submit all your answers; you cannot change them afterwards", layout=w.Layout(width="auto"))
+    def __init__(self, backend: Backend, sitting: SittingView):
+        self.backend = backend
+        self.sitting = sitting
+        self.views = [question_view(q, with_submit=False) for q in sitting.questions]
+        self.submit = w.Button(description="Submit the assessment", button_style="primary", tooltip="Submit all your answers; you cannot change them afterwards", layout=w.Layout(width="auto"))
         self.submit.add_class("quiz-submit-assessment")
         self.submit.on_click(self._clicked)
-        self.result = w.HTML("")
+        self.result = w.HTML("", layout=FULL_WIDTH)
         self.result.add_class("quiz-result")
-        intro = _notice(f"{len(self.views)} questions. Answer all of them, then press “Submit the assessment” once. "
-                        f"Pass mark: {session.bank.pass_mark or 0:g}%, and every safety-critical question must be right.")
-        numbered = []
-        for n, view in enumerate(self.views, 1):
-            label = w.HTML(f"<b>Question {n} of {len(self.views)}</b>")
-            numbered.extend([label, view])
-        super().__init__([intro, *numbered, self.submit, self.result], layout=w.Layout(width="100%"))
+        count = len(self.views)
+        intro = _notice(
+            f"{plural(count, 'question')}. Answer all of them, then press “Submit the assessment” once. "
+            f"Pass mark: {sitting.pass_mark:g}%, and every safety-critical question must be right."
+        )
+        controls = w.HBox([self.submit])
+        controls.add_class("quiz-controls")
+        super().__init__([intro, *self.views, controls, self.result], layout=w.Layout(width="100%"))
         self.add_class("quiz")
         self.add_class("quiz-assessment")
-        self.add_class(f"quiz-{session.bank.quiz}")
-        submissions = session.submissions()
-        if submissions and not session.can_take(submissions):
-            self._show_earlier(submissions[-1])
+        self.add_class(f"quiz-{sitting.quiz}")
+        if sitting.state == "submitted":
+            self._apply(sitting, note="You have already taken this assessment. Your trainer can allow a retake.")
+
+    @property
+    def learner(self) -> str:
+        return self.backend.learner
 
     def view(self, question_id: str) -> QuestionView:
         return next(v for v in self.views if v.question.id == question_id)
@@ -482,31 +246,19 @@ class AssessmentQuiz(w.VBox):
             view.lock()
         self.submit.disabled = True
 
-    def _show_earlier(self, submission: str) -> None:
-        attempts = {a.question: a for a in self.session.store.attempts(learner=self.session.learner, quiz=self.session.bank.quiz) if a.submission == submission}
-        for view in self.views:
-            if view.question.id in attempts:
-                view.set_response(attempts[view.question.id].response)
-        result = self.session.result_of(submission)
-        for view in self.views:
-            if view.question.id in result.grades:
-                view.show_grade(result.grades[view.question.id])
-        self._lock_all()
-        self._show_result(result.score, note="You have already taken this assessment. Your trainer can allow a retake.")
-
     def _clicked(self, _button: w.Button) -> None:
-        with _guard(lambda text: setattr(self.result, "value", f'<div class="quiz-error" role="alert">{escape(text)}</div>')):
+        with guard(lambda text: setattr(self.result, "value", f'<div class="quiz-error" role="alert">{escape(text)}</div>')):
+            if self.sitting.state == "submitted":  # a second click: the result stays as it is
+                return
             self._submit_all()
 
     def _submit_all(self) -> None:
         responses = {view.question.id: view.response() for view in self.views}
+        self.submit.disabled = True
         try:
-            outcome = self.session.submit_all(responses)
-        except AssessmentClosed as exc:
-            self._lock_all()
-            self.result.value = f'<div class="quiz-invalid" role="alert">{escape(str(exc))} These answers were not submitted.</div>'
-            return
+            outcome = self.backend.submit(self.sitting.quiz, self.sitting.sitting or "", responses)
         except IncompleteAssessment as exc:
+            self.submit.disabled = False
             for view in self.views:
                 if view.question.id in exc.problems:
                     view.show_invalid(exc.problems[view.question.id])
@@ -515,52 +267,95 @@ class AssessmentQuiz(w.VBox):
             count = len(exc.problems)
             self.result.value = f'<div class="quiz-invalid" role="alert">{count} question{"s" * (count != 1)} still need{"s" * (count == 1)} an answer (marked above). Nothing was submitted yet.</div>'
             return
-        for view in self.views:
-            view.show_grade(outcome.grades[view.question.id])
-        self._lock_all()
-        self._show_result(outcome.score, note=SAVED_LOCALLY if outcome.queued else "")
+        except (AssessmentClosed, StoreError) as exc:
+            self.submit.disabled = False
+            self.result.value = f'<div class="quiz-invalid" role="alert">{escape(str(exc))}</div>'
+            return
+        same = all(_canonical(outcome.responses.get(k)) == _canonical(v) for k, v in responses.items())
+        note = "" if same else "This assessment had already been submitted (for example in another tab); these are the answers and the result submitted first."
+        if outcome.queued:
+            note = SAVED_LOCALLY
+        self._apply(outcome, note=note)
 
-    def _show_result(self, score, note: str = "") -> None:
-        waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= (score.pass_mark or 0)
-        verdict = "Passed" if score.passed else "Waiting for your trainer" if waiting else "Not passed"
-        colour = "#1b5e20" if score.passed else "#8a6d00" if waiting else "#b71c1c"
-        lines = [f'<div class="quiz-verdict" style="color:{colour}"><b>{verdict}</b>: {score.total:.3g} of {score.maximum:g} points ({score.percent:.0f}%; pass mark {score.pass_mark or 0:g}%).</div>']
+    def _apply(self, sitting: SittingView, note: str = "") -> None:
+        """Show a submitted sitting: its answers, each grade, the result; everything locked."""
+        self.sitting = sitting
+        for view in self.views:
+            qid = view.question.id
+            if qid in sitting.responses and sitting.responses[qid] is not None:
+                view.set_response(sitting.responses[qid])
+            if qid in sitting.grades:
+                view.show_grade(sitting.grades[qid])
+        self._lock_all()
+        self.result.value = self._result_html(sitting, note)
+
+    def _result_html(self, sitting: SittingView, note: str) -> str:
+        score = sitting.score
+        assert score is not None
+        waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= sitting.pass_mark
+        verdict, kind = ("Passed", "quiz-passed") if score.passed else ("Waiting for your trainer", "quiz-waiting") if waiting else ("Not passed", "quiz-failed")
+        lines = [f'<div class="quiz-verdict"><b>{verdict}</b>: {score.total:.3g} of {plural(score.maximum, "point")} ({score.percent:.0f}%; pass mark {sitting.pass_mark:g}%).</div>']
         if score.critical_missed:
-            titles = []
-            for qid in score.critical_missed:
-                q = next((v.question for v in self.views if v.question.id == qid), None)
-                titles.append(f"<li>{markdown(q.prompt) if q else escape(qid)}</li>")
-            lines.append(f'<div class="quiz-critical-missed">Safety-critical questions missed (each must be right to pass):<ul>{"".join(titles)}</ul></div>')
+            prompts = {v.question.id: v.question.prompt for v in self.views}
+            titles = "".join(f"<li>{markdown(prompts[qid]) if qid in prompts else escape(qid)}</li>" for qid in score.critical_missed)
+            lines.append(f'<div class="quiz-critical-missed">Safety-critical questions missed (each must be right to pass):<ul>{titles}</ul></div>')
         if score.pending:
             count = len(score.pending)
             lines.append(f'<div class="quiz-pending-note">{count} written answer{"s" * (count != 1)} wait{"s" * (count == 1)} for your trainer\'s score; '
-                         "your result is final once they are scored (see your progress).</div>")
+                         "your result is final once they are scored (see your progress).</div>")  # fmt: skip
         if note:
             lines.append(f'<div class="quiz-note">{escape(note)}</div>')
-        self.result.value = f'<div role="status">{"".join(lines)}</div>'
+        if sitting.retake_possible:
+            lines.append('<div class="quiz-note">Your trainer has allowed you another sitting: reload this page to start it.</div>')
+        return f'<div class="quiz-result-box {kind}" role="status">{"".join(lines)}</div>'
+
+
+def _locked_box(sitting: SittingView) -> w.HTML:
+    items = "".join(f"<li>{escape(title)}</li>" for title in sitting.reasons)
+    box = w.HTML(
+        f'<div class="quiz-locked" role="status"><b>{escape(sitting.title)} opens when you have done these lessons:</b>'
+        f"<ul>{items}</ul>A lesson is done when you have answered each of its questions at least once. "
+        "Your progress is on the course home page. If you have learned this elsewhere, your trainer can open the "
+        "assessment for you early.</div>",
+        layout=FULL_WIDTH,
+    )
+    box.add_class("quiz-locked")
+    return box
 
 
 # --- who the learner is -----------------------------------------------------------------------
 
+_waiting_for_a_name: list[Callable[[str], None]] = []
+"""What to show again once the learner has told the course their name (every quiz on the page)."""
+
+
+def _name_saved(name: str) -> None:
+    waiting = list(_waiting_for_a_name)
+    _waiting_for_a_name.clear()
+    for show_again in waiting:
+        show_again(name)
+
 
 class LearnerForm(w.VBox):
-    """Set the learner's name once; it is remembered for later sessions."""
+    """Set the learner's name once; it is remembered, and every quiz on the page opens at once."""
 
     def __init__(self, on_saved: Callable[[str], None] | None = None, *, prompt: str = "Type your name and press “Save name”. The course remembers it."):
         self.on_saved = on_saved
-        self.name = w.Text(value=identity.remembered() or "", placeholder="Your full name", description="Your name", style={"description_width": "initial"})
-        self.save = w.Button(description="Save name", button_style="primary", icon="user", tooltip="Save your name")
+        self.name = w.Text(value=identity.remembered() or "", placeholder="Your full name", layout=w.Layout(width="18em", max_width="100%"))
+        self.save = w.Button(description="Save name", button_style="primary", tooltip="Save your name")
         self.save.on_click(self._clicked)
         self.message = w.HTML("")
         self.message.add_class("quiz-message")
-        super().__init__([w.HTML(f"<p>{escape(prompt)}</p>"), w.HBox([self.name, self.save]), self.message])
+        controls = w.HBox([self.name, self.save])
+        controls.add_class("quiz-controls")
+        super().__init__([w.HTML(f"<p>{escape(prompt)}</p>"), controls, self.message])
         self.add_class("quiz-learner-form")
 
     def _show(self, text: str, kind: str = "invalid") -> None:
         self.message.value = f'<span class="quiz-{kind}" role="alert">{escape(text)}</span>'
 
     def _clicked(self, _button: w.Button) -> None:
-        with _guard(lambda text: self._show(text, "error")):
+        with guard(lambda text: self._show(text, "error")):
             try:
                 name = identity.remember(self.name.value)
             except identity.InvalidName as exc:
@@ -570,10 +365,18 @@ class LearnerForm(w.VBox):
             self._show(f"Saved. Welcome, {name}! Your answers will be saved under this name.", "saved")
             if self.on_saved is not None:
                 self.on_saved(name)
+            _name_saved(name)
 
 
 def learner_widget() -> w.Widget:
-    """The welcome lesson's name form, or who the learner already is on JupyterHub."""
+    """The welcome lesson's name form, or who the learner already is."""
+    if config.service_url():
+        try:
+            backend = get_backend()
+            assert backend is not None
+            return _notice(f"You are signed in as {backend.learner} (your JupyterHub account). Your answers are saved under this name.")
+        except StoreError as exc:
+            return _problem_box("The course cannot be reached just now. Please try again in a moment or tell your trainer.", str(exc))
     where = identity.source()
     name = identity.current_learner()
     if where in ("jupyterhub", "environment") and name:
@@ -584,77 +387,163 @@ def learner_widget() -> w.Widget:
 
 def show_learner_form() -> None:
     """Show the name form (in the welcome lesson)."""
-    _keyboard_support()
-    display(learner_widget())
+    _page_support()
+    box = w.VBox(layout=FULL_WIDTH)
+    _styled(box, [learner_widget()])
+    display(box)
 
 
-# --- the entry points used in lessons ---------------------------------------------------------
-
-
-def _problem_box(text: str, details: str = "") -> w.HTML:
-    more = f"<details><summary>Details for the course author</summary><pre>{escape(details)}</pre></details>" if details else ""
-    box = w.HTML(f'<div class="quiz-error" role="alert">{escape(text)}{more}</div>')
-    box.add_class("quiz-error")
-    return box
+# --- quizzes ----------------------------------------------------------------------------------
 
 
 def quiz_widget(quiz: str, *, section: str | None = None, learner: str | None = None, store: ResultsStore | None = None) -> w.Widget:
     """The widget for a quiz (or the questions that check one lesson section).
 
-    Never raises for a learner: a broken bank, an unknown quiz or an unreachable database
-    becomes a message in the notebook.
+    Never raises for a learner: a broken bank, an unknown quiz or an unreachable database or
+    service becomes a message in the notebook. ``children[0]`` is the quiz (or the message).
     """
     container = w.VBox(layout=w.Layout(width="100%"))
     container.add_class("quiz-container")
-    try:
-        course = get_course()
-        bank = course.bank(quiz)
-    except BankError as exc:
-        log.error("question bank problem:\n%s", exc)
-        container.children = [_problem_box("This quiz cannot be shown because a question bank has a mistake. Please tell your trainer.", str(exc))]
-        return container
-    except KeyError as exc:
-        container.children = [_problem_box(f"There is no quiz called “{quiz}”. Please tell your trainer.", str(exc.args[0]))]
-        return container
 
     def render(name: str | None = None) -> None:
-        name = name or learner or identity.current_learner()
-        if not name:
-            container.children = [LearnerForm(on_saved=render, prompt="Before you answer, tell the course who you are: type your name and press “Save name”.")]
-            return
         try:
-            results = store or get_store()
-            container.children = [_build(course, bank, name, results, section)]
-        except StoreError as exc:
-            container.children = [_problem_box(str(exc))]
+            backend = get_backend(name or learner, store)
+            if backend is None:
+                _waiting_for_a_name.append(render)
+                _styled(container, [LearnerForm(prompt="Before you answer, tell the course who you are: type your name and press “Save name”.")])
+                return
+            _styled(container, [_quiz(backend, quiz, section)])
+        except BankError as exc:
+            log.error("question bank problem:\n%s", exc)
+            _styled(container, [_problem_box("This quiz cannot be shown because a question bank has a mistake. Please tell your trainer.", str(exc))])
 
     render()
     return container
 
 
-def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, section: str | None) -> w.Widget:
-    if bank.mode == "assessment":
-        from course.assessment import draw
-
-        probe = QuizSession(bank, learner, store, questions=[])
+def _quiz(backend: Backend, quiz: str, section: str | None) -> w.Widget:
+    try:
+        course_quiz_mode = backend.mode(quiz)
+    except KeyError as exc:
+        return _problem_box(f"There is no quiz called “{quiz}”. Please tell your trainer.", str(exc.args[0]))
+    except StoreError as exc:
+        return _problem_box(str(exc))
+    if course_quiz_mode == "assessment":
         try:
-            taken = probe.submissions()
-            if probe.can_take(taken):
-                questions = draw(course, bank, learner, sitting=len(taken))
-            else:
-                # Already submitted: show exactly the questions of that submission, whatever the banks say now.
-                questions = probe.questions_of(taken[-1], course)
+            sitting = backend.sitting(quiz)
         except StoreError as exc:
             return _problem_box(
-                "The assessment cannot start just now: the results database cannot be reached, so the course "
-                "cannot check whether you have taken it already. Please try again in a moment or tell your trainer.",
+                "The assessment cannot start just now: the course cannot check whether you have taken it already. "
+                "Please try again in a moment or tell your trainer.",
                 str(exc),
             )
-        return AssessmentQuiz(QuizSession(bank, learner, store, questions=questions, course=course))
-    questions: Sequence[Question] = bank.section(section) if section else bank.questions
-    if section and not questions:
-        return _problem_box(f"No questions check the section “{section}” in quiz “{bank.quiz}”. Please tell your trainer.")
-    return PracticeQuiz(QuizSession(bank, learner, store, questions=questions))
+        return _locked_box(sitting) if sitting.state == "locked" else AssessmentQuiz(backend, sitting)
+    try:
+        practice = backend.practice(quiz, section)
+    except KeyError as exc:
+        return _problem_box(f"{exc.args[0]} Please tell your trainer.")
+    except StoreError as exc:
+        return _problem_box(str(exc))
+    if practice.earlier_unreadable:
+        log.warning("earlier answers of %s could not be read", quiz)
+    return PracticeQuiz(backend, practice)
+
+
+
+
+# --- progress and the course home -------------------------------------------------------------
+
+
+def progress_widget(*, learner: str | None = None, store: ResultsStore | None = None) -> w.Widget:
+    """Lessons done, scores and what is left, with a progress bar."""
+    try:
+        backend = get_backend(learner, store)
+        if backend is None:
+            return _notice("Set your name in the welcome lesson to see your progress.")
+        rows = backend.progress()
+    except (BankError, StoreError) as exc:
+        return _problem_box("Your progress cannot be shown just now. Please tell your trainer.", str(exc))
+    done = sum(1 for r in rows if r.done)
+    body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(r.detail)}</td></tr>" for r in rows)
+    percent = 100 * done / max(1, len(rows))
+    html = w.HTML(
+        f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>'
+        f'<div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
+        layout=FULL_WIDTH,
+    )
+    box = w.VBox([html], layout=FULL_WIDTH)
+    box.add_class("quiz-progress-view")
+    return box
+
+
+def show_progress() -> None:
+    """Show the learner's progress through the course."""
+    box = w.VBox(layout=FULL_WIDTH)
+    _styled(box, [progress_widget()])
+    display(box)
+
+
+def home_widget() -> w.Widget:
+    """The course home: who the learner is, every lesson with its progress, the next one to take."""
+    container = w.VBox(layout=FULL_WIDTH)
+    container.add_class("quiz-home-container")
+
+    def render(name: str | None = None) -> None:
+        try:
+            backend = get_backend(name)
+            if backend is None:
+                _waiting_for_a_name.append(render)
+                form = LearnerForm(prompt="Welcome! Type your name and press “Save name”: the course keeps your answers and progress under it.")
+                _styled(container, [form])
+                return
+            _styled(container, [w.HTML(_home_html(backend), layout=FULL_WIDTH)])
+        except (BankError, StoreError) as exc:
+            _styled(container, [_problem_box("Your course cannot be shown just now. Please try again in a moment or tell your trainer.", str(exc))])
+
+    render()
+    return container
+
+
+def _home_html(backend: Backend) -> str:
+    home = backend.home()
+    lessons = [r for r in home.lessons]
+    done = sum(1 for r in lessons if r.done)
+    items = []
+    for number, row in enumerate(lessons):
+        locked = home.locked.get(row.quiz)
+        classes = "quiz-home-lesson" + (" quiz-home-next" if row.quiz == home.next_quiz else "")
+        if locked:
+            status = "locked"
+            action = f'<div class="quiz-home-locked">Opens when you have done: {escape(", ".join(locked))}.</div>'
+        else:
+            label = "Start" if row.status in ("not started", "not taken") else "Continue" if not row.done else "Open"
+            status = row.status + (f" — {row.detail}" if row.detail else "")
+            action = f'<a class="quiz-home-open" href="{escape(row.lesson)}">{label}</a>'
+        items.append(
+            f'<li class="{classes}" data-quiz="{escape(row.quiz)}"><span class="quiz-home-title">{number}. {escape(row.title)}</span>'
+            f'<span class="quiz-home-status">{escape(status)}</span>{action}</li>'
+        )
+    nxt = next((r for r in lessons if r.quiz == home.next_quiz), None)
+    if nxt is not None:
+        lead = f'<p>Next: <a href="{escape(nxt.lesson)}"><b>{escape(nxt.title)}</b></a></p>'
+    else:
+        lead = "<p><b>You have done every lesson.</b></p>"
+    percent = 100 * done / max(1, len(lessons))
+    return (
+        f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>'
+        f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol></div>'
+    )
+
+
+def show_course_home() -> None:
+    """Show the course home (the first page a learner opens)."""
+    _page_support()
+    display(home_widget())
+
+
+# --- the entry points used in lessons ---------------------------------------------------------
 
 
 # JupyterLab's notebook shortcuts (arrow keys move between cells, "b" inserts one, "d d" deletes
@@ -662,17 +551,22 @@ def _build(course: Course, bank: Bank, learner: str, store: ResultsStore, sectio
 # radio button or drop-down of a quiz. JupyterLab skips elements marked
 # data-lm-suppress-shortcuts; ipywidgets cannot set attributes, so this marks each quiz control as
 # it gets focus. It also names each question's group (and radio group) by its prompt for screen
-# readers. It runs once per page; elsewhere (Voila, nbclient) it is harmless.
-_KEYBOARD_JS = """(() => {
-  if (window.__courseQuizKeys) return;
-  window.__courseQuizKeys = true;
+# readers, and disables a Submit button the moment it is clicked (the kernel enables it again once
+# the answer is handled), so a double click sends one answer. It runs once per page; elsewhere
+# (nbclient, static HTML) it is harmless.
+_PAGE_JS = """(() => {
+  if (window.__courseQuizPage) return;
+  window.__courseQuizPage = true;
   document.addEventListener('focusin', (event) => {
     const el = event.target;
-    if (el instanceof Element && el.closest('.quiz-question, .quiz-container, .quiz-learner-form')) {
+    if (el instanceof Element && el.closest('.quiz-question, .quiz-container, .quiz-learner-form, .quiz-home-container')) {
       el.setAttribute('data-lm-suppress-shortcuts', 'true');
     }
   }, true);
-  // Screen readers: each question is a group named by its prompt; radio buttons form a radiogroup.
+  document.addEventListener('click', (event) => {
+    const button = event.target instanceof Element && event.target.closest('button.quiz-submit, button.quiz-submit-assessment');
+    if (button) setTimeout(() => { button.disabled = true; }, 0);
+  }, true);
   let next = 0;
   const label = (q) => {
     const prompt = q.querySelector('.quiz-prompt');
@@ -692,49 +586,14 @@ _KEYBOARD_JS = """(() => {
 })();"""
 
 
-def _keyboard_support() -> None:
-    """Let the keyboard work inside quizzes in JupyterLab (see :data:`_KEYBOARD_JS`)."""
+def _page_support() -> None:
+    """Keyboard, screen-reader and double-click support for quizzes (see :data:`_PAGE_JS`)."""
     from IPython.display import Javascript
 
-    display(Javascript(_KEYBOARD_JS))
+    display(Javascript(_PAGE_JS))
 
 
 def show_quiz(quiz: str, *, section: str | None = None) -> None:
     """Show a quiz in the notebook; with ``section``, only the questions that check that section."""
-    _keyboard_support()
+    _page_support()
     display(quiz_widget(quiz, section=section))
-
-
-# --- progress ---------------------------------------------------------------------------------
-
-
-def progress_widget(*, learner: str | None = None, store: ResultsStore | None = None) -> w.Widget:
-    """Lessons done, scores and what is left, with a progress bar."""
-    from course.progress import learner_progress
-
-    name = learner or identity.current_learner()
-    if not name:
-        return _notice("Set your name in the welcome lesson to see your progress.")
-    try:
-        course = get_course()
-        rows = learner_progress(course, store or get_store(), name)
-    except (BankError, StoreError) as exc:
-        return _problem_box("Your progress cannot be shown just now. Please tell your trainer.", str(exc))
-    done = sum(1 for r in rows if r.done)
-    bar = w.FloatProgress(value=done, min=0, max=max(1, len(rows)), description=f"{done} of {len(rows)} done", style={"description_width": "initial"}, layout=w.Layout(width="60%"))
-    bar.add_class("quiz-progress-bar")
-    body = "".join(
-        f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(r.detail)}</td></tr>" for r in rows
-    )
-    table = w.HTML(
-        f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table>'
-        f"<p>Learner: <b>{escape(name)}</b></p>"
-    )
-    box = w.VBox([bar, table])
-    box.add_class("quiz-progress-view")
-    return box
-
-
-def show_progress() -> None:
-    """Show the learner's progress through the course."""
-    display(progress_widget())

@@ -58,11 +58,22 @@ def problems_in(nb: nbformat.NotebookNode) -> list[str]:
                 text = output.get("text", "")
                 if "Traceback" in text or "Error" in text or "error in a quiz callback" in text:
                     found.append(f"cell {index} wrote to stderr: {text[:500]}")
-    state = json.dumps(nb.metadata.get("widgets", {}))
-    for marker in ("quiz-error", "something went wrong"):
-        if marker in state:
+    shown = " ".join(_widget_texts(nb.metadata.get("widgets", {})))
+    for marker in ('class="quiz-error', "something went wrong"):
+        if marker in shown:
             found.append(f"a widget shows an error ({marker!r})")
     return found
+
+
+def _widget_texts(state: object) -> list[str]:
+    """Every string value in the widget state (what the widgets show), JSON escapes undone."""
+    if isinstance(state, str):
+        return [state]
+    if isinstance(state, dict):
+        return [t for v in state.values() for t in _widget_texts(v)]
+    if isinstance(state, list):
+        return [t for v in state for t in _widget_texts(v)]
+    return []
 
 
 async def _run_one(path: Path, env: dict[str, str], timeout: int, semaphore: asyncio.Semaphore, check_callbacks: bool) -> Run:

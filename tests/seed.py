@@ -1,7 +1,7 @@
 """A small, realistic course history for the trainer's tests, the dashboard and the browser.
 
-Answers go through the real path a learner's answer takes (course.session: grading, then the
-store), so the seeded data is what the widgets would have stored.
+Answers go through the real path a learner's answer takes (course.session: the paper a page
+shows, grading, then the store), so the seeded data is what the widgets would have stored.
 
     python tests/seed.py [DATA_DIR]     # seed the SQLite store of a data folder (default: var/)
 """
@@ -9,12 +9,15 @@ store), so the seeded data is what the widgets would have stored.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from course.assessment import draw
 from course.bank import Course, Matching, MultipleChoice, Numeric, Ordering, Question, SingleChoice, TrueFalse
-from course.session import QuizSession
-from course.store import ResultsStore
+from course.grading import QuizScore, grade, score_quiz
+from course.session import CourseSession
+from course.store import Attempt, ResultsStore
 
 NURSES = "2026-11 nurses"
 FRONT_DESK = "2026-11 front desk"
@@ -58,27 +61,77 @@ def wrong_response(q: Question):
     raise AssertionError(q.type)
 
 
+def practise(store: ResultsStore, course: Course, learner: str, quiz: str, responses: dict[str, Any]) -> None:
+    """Answer practice questions, each response in the bank's terms, through the learner's path."""
+    session = CourseSession(course, store, learner)
+    for qid, response in responses.items():
+        session.answer(quiz, qid, session.paper.from_bank(course.question(qid)[1], learner, response))
+
+
+@dataclass(frozen=True)
+class Sat:
+    """A submitted sitting: its id (the answers' ``submission``) and its score."""
+
+    submission: str
+    score: QuizScore
+
+
+def sit(store: ResultsStore, course: Course, learner: str, quiz: str, responses: dict[str, Any], *, when: datetime | None = None) -> Sat:
+    """Sit an assessment whose questions are the keys of ``responses`` (in the bank's terms).
+
+    Without ``when``, through the learner's path (a trainer waives the lessons first if they are
+    not done); with ``when``, through the store at that time (to set dates), as the course does.
+    """
+    bank = course.bank(quiz)
+    if when is None:
+        session = CourseSession(course, store, learner)
+        view = session.sitting(quiz)
+        if view.state == "locked":
+            store.waive(learner, quiz, by="Seed Trainer", reason="seeded history")
+            view = session.sitting(quiz)
+        assert view.state == "open", f"{learner} has no sitting of {quiz} left: allow a retake first"
+        on_paper = {q.id: session.paper.from_bank(q, learner, responses[q.id]) for q in (course.question(p.id)[1] for p in view.questions)}
+        done = session.submit(quiz, view.sitting, on_paper)
+        assert done.score is not None
+        return Sat(done.sitting, done.score)
+    questions = [course.question(qid)[1] for qid in responses]
+    opened = store.open_sitting(learner, quiz, lambda n: list(responses))
+    assert opened is not None, f"{learner} has no sitting of {quiz} left: allow a retake first"
+    grades = {q.id: grade(q, responses[q.id]) for q in questions}
+    store.submit_sitting(opened.id, [
+        Attempt(
+            learner=learner, quiz=quiz, question=q.id, question_type=q.type, bank_version=course.question(q.id)[0].version,
+            mode=bank.mode, response=responses[q.id], score=None if grades[q.id].pending else grades[q.id].score,
+            max_score=grades[q.id].max_score, correct=None if grades[q.id].pending else grades[q.id].correct,
+            submission=opened.id, answered_at=when,
+        )
+        for q in questions
+    ])  # fmt: skip
+    return Sat(opened.id, score_quiz(questions, grades, bank.pass_mark))
+
+
 def _practice(store: ResultsStore, course: Course, learner: str, quizzes: list[str], *, wrong_first: int = 0) -> None:
     """Answer every question of each quiz: the first ``wrong_first`` questions wrongly, then rightly."""
+    session = CourseSession(course, store, learner)
     for quiz in quizzes:
         bank = course.bank(quiz)
-        session = QuizSession(bank, learner, store)
         for index, q in enumerate(bank.questions):
             if q.type == "free_text":
-                session.submit(q, FREE_TEXT_ANSWER)
+                session.answer(quiz, q.id, FREE_TEXT_ANSWER)
                 continue
             if index < wrong_first:
-                session.submit(q, wrong_response(q))
-            session.submit(q, key_response(q))
+                session.answer(quiz, q.id, session.paper.from_bank(q, learner, wrong_response(q)))
+            session.answer(quiz, q.id, session.paper.from_bank(q, learner, key_response(q)))
 
 
 def _final(store: ResultsStore, course: Course, learner: str, *, miss_critical: bool) -> None:
-    bank = course.bank("final_assessment")
-    sitting = len(QuizSession(bank, learner, store, questions=[]).submissions())
-    questions = draw(course, bank, learner, sitting=sitting)
+    session = CourseSession(course, store, learner)
+    sitting = session.sitting("final_assessment")
+    assert sitting.state == "open", sitting
+    questions = [course.question(p.id)[1] for p in sitting.questions]
     critical = next((q.id for q in questions if q.critical), None) if miss_critical else None
-    responses = {q.id: wrong_response(q) if q.id == critical else key_response(q) for q in questions}
-    QuizSession(bank, learner, store, questions=questions, course=course).submit_all(responses)
+    responses = {q.id: session.paper.from_bank(q, learner, wrong_response(q) if q.id == critical else key_response(q)) for q in questions}
+    session.submit("final_assessment", sitting.sitting, responses)
 
 
 def seed(store: ResultsStore, course: Course) -> None:

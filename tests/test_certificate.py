@@ -1,8 +1,8 @@
 """Certificates: a one-page PDF for a pass (read back with pypdf), a clear refusal otherwise, names in any script.
 
 A small assessment course is written into the test's folder (the course's own final assessment is
-drawn at random per learner); answers go through :class:`course.session.QuizSession`, as the
-assessment widget stores them, or are recorded as that session records them.
+drawn at random per learner); answers go through :class:`course.session.CourseSession`, as the
+assessment widget stores them, or through the store's sittings at a chosen time (tests/seed.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from course.bank import load_course
 from course.grading import grade
 from course.progress import final_result, learner_progress
 from course.records import Attempt
-from course.session import QuizSession
 from course.store import ResultsStore
 from sample_banks import FINAL
+from seed import practise
+from seed import sit as sit_in
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -72,20 +73,8 @@ def out(tmp_path):
     return folder
 
 
-def sit(course, store, learner, responses):
-    return QuizSession(course.bank("final"), learner, store).submit_all(responses)
-
-
-def record_sitting(course, store, learner, responses, when, submission):
-    """Store a sitting as QuizSession.submit_all does, at a chosen time."""
-    bank = course.bank("final")
-    for q in bank.questions:
-        g = grade(q, responses[q.id])
-        store.record(Attempt(
-            learner=learner, quiz=bank.quiz, question=q.id, question_type=q.type, bank_version=bank.version,
-            mode=bank.mode, response=responses[q.id], score=g.score, max_score=g.max_score, correct=g.correct,
-            submission=submission, answered_at=when,
-        ))
+def sit(course, store, learner, responses, when=None):
+    return sit_in(store, course, learner, "final", responses, when=when)
 
 
 def text_of(path):
@@ -126,12 +115,13 @@ def test_a_certificate_for_a_pass(course, store, out):
 def test_the_date_is_the_passing_sitting_and_the_latest_sitting_counts(course, store, out):
     failed_at = datetime(2024, 5, 3, 12, 0, tzinfo=timezone.utc)
     passed_at = datetime(2024, 5, 20, 12, 0, tzinfo=timezone.utc)
-    record_sitting(course, store, "Ann Nurse", {**RIGHT, "f-one": "b", "f-two": True}, failed_at, "sitting-1")
+    sit(course, store, "Ann Nurse", {**RIGHT, "f-one": "b", "f-two": True}, when=failed_at)
     with pytest.raises(C.NotEligible):
         C.certificate(course, store, "Ann Nurse", out)
-    record_sitting(course, store, "Ann Nurse", RIGHT, passed_at, "sitting-2")
+    store.allow_retake("Ann Nurse", "final", trainer="Tess Trainer")
+    second = sit(course, store, "Ann Nurse", RIGHT, when=passed_at)
     latest = final_result(course, store, "Ann Nurse")
-    assert (latest.sitting, latest.submission, latest.date, latest.percent) == (2, "sitting-2", passed_at, 100)
+    assert (latest.sitting, latest.submission, latest.date, latest.percent) == (2, second.submission, passed_at, 100)
     assert latest.date.tzinfo is not None and latest.bank_version == course.bank("final").version
     path = C.certificate(course, store, "Ann Nurse", out, issued=datetime(2024, 6, 2, 9, 30, tzinfo=timezone.utc))
     assert path == out / "certificate-ann-nurse.pdf"
@@ -139,6 +129,41 @@ def test_the_date_is_the_passing_sitting_and_the_latest_sitting_counts(course, s
     assert f"Final assessment passed on {long_date(passed_at)}" in text and long_date(failed_at) not in text
     assert f"Certificate issued on {long_date(datetime(2024, 6, 2, 9, 30, tzinfo=timezone.utc))}" in text
     assert "with a score of 100% (pass mark 80%)" in text and "sitting 2" in text
+
+
+def test_a_sitting_written_past_the_course_is_not_certified(course, store, out):
+    """A learner who failed writes a passing sitting of their own (as a cell in a single-user kernel could)."""
+    sit(course, store, "Ann Nurse", {**RIGHT, "f-safe": False, "f-one": "b"})
+    bank = course.bank("final")
+    for q in bank.questions:  # the forged sitting: the key's answers, a new submission id, no retake
+        g = grade(q, RIGHT[q.id])
+        store.record(Attempt(
+            learner="Ann Nurse", quiz="final", question=q.id, question_type=q.type, bank_version=bank.version, mode="assessment",
+            response=RIGHT[q.id], score=g.score, max_score=g.max_score, correct=True, submission="forged-sitting",
+        ))  # fmt: skip
+    assert final_result(course, store, "Ann Nurse").passed  # the scores alone look like a pass
+    with pytest.raises(C.NotEligible, match=r"needs a trainer's check: 1 sitting of final was not opened by the course \(forged-sitting\)"):
+        C.certificate(course, store, "Ann Nurse", out)
+    assert list(out.iterdir()) == []
+
+
+def test_more_sittings_than_retakes_allowed_is_not_certified(course, store, out):
+    sit(course, store, "Ann Nurse", {**RIGHT, "f-safe": False})
+    store.allow_retake("Ann Nurse", "final", trainer="Tess Trainer")
+    sit(course, store, "Ann Nurse", {**RIGHT, "f-safe": False})
+    # a third sitting slipped past the rule, written straight into the database
+    from course.store import sittings as sittings_table
+
+    with store.engine.begin() as conn:
+        conn.execute(sittings_table.insert().values(
+            id="third", learner="Ann Nurse", quiz="final", number=2, questions='["f-safe"]',
+            opened_at=datetime.now(timezone.utc), submitted_at=datetime.now(timezone.utc),
+        ))  # fmt: skip
+    q = course.bank("final").question("f-safe")
+    store.record(Attempt(learner="Ann Nurse", quiz="final", question=q.id, question_type=q.type, bank_version="x", mode="assessment",
+                         response=True, score=1.0, max_score=1.0, correct=True, submission="third"))  # fmt: skip
+    with pytest.raises(C.NotEligible, match=r"3 sittings of final are stored, but only 2 were allowed \(one, and 1 retake\)"):
+        C.certificate(course, store, "Ann Nurse", out)
 
 
 def test_below_the_pass_mark_is_refused_and_nothing_is_written(course, store, out):
@@ -169,7 +194,7 @@ def test_a_missed_safety_critical_question_is_refused(course, store, out):
 
 
 def test_a_learner_who_never_sat(course, store, out):
-    QuizSession(course.bank("basics"), "Ann Nurse", store).submit(course.bank("basics").question("b-tf"), True)
+    practise(store, course, "Ann Nurse", "basics", {"b-tf": True})
     with pytest.raises(C.NotEligible) as refused:
         C.certificate(course, store, "Ann Nurse", out)
     assert refused.value.reason == "Ann Nurse has not taken the final assessment yet." and refused.value.result is None

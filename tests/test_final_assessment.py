@@ -18,7 +18,9 @@ from course.assessment import draw
 from course.bank import Matching, MultipleChoice, Numeric, Ordering, SingleChoice, TrueFalse, check_course, load_course
 from course.grading import grade
 from course.progress import learner_progress
+from course.paper import Paper
 from course.render import markdown
+from driving import bank_question, on_paper, put
 from seed import key_response, wrong_response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,40 +49,27 @@ def bank(course):
 # --- answers built from the key ----------------------------------------------------------------
 
 
-def as_typed(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def answer(view, response) -> None:
-    """Put ``response`` into the view's inputs, as a learner would."""
-    q = view.question
-    if q.type in ("single_choice", "true_false"):
-        view.input.value = response
-    elif q.type == "multiple_choice":
-        for option_id, box in view.boxes.items():
-            box.value = option_id in response
-    elif q.type == "numeric":
-        view.text.value = as_typed(response)
-    elif q.type == "ordering":
-        view.set_response(response)
-    elif q.type == "matching":
-        for pair_id, menu in view.menus.items():
-            menu.value = response[pair_id]
-    else:
-        raise AssertionError(q.type)
-    assert grade(q, view.response()).correct == grade(q, response).correct, f"{q.id}: the widget did not take {response!r}"
+def answer(view, response, learner: str = LEARNER) -> None:
+    """Put ``response`` (in the bank's terms) into the view's inputs, as a learner would."""
+    q = bank_question(view)
+    put(view, response if q.type in ("numeric", "true_false") else on_paper(view, response, learner))
+    taken = Paper().to_bank(q, learner, view.response())
+    assert grade(q, taken).correct == grade(q, response).correct, f"{q.id}: the widget did not take {response!r}"
 
 
 def answer_all(quiz, *, wrong: str | None = None) -> None:
     """Answer every question with its key; the question ``wrong`` (an id) gets a wrong answer."""
     for view in quiz.views:
-        q = view.question
+        q = bank_question(view)
         response = wrong_response(q) if q.id == wrong else key_response(q)
         assert grade(q, response).correct is (q.id != wrong), q.id
-        answer(view, response)
+        answer(view, response, quiz.learner)
 
 
 def open_quiz(learner: str = LEARNER):
+    """The learner's final assessment, the lessons waived (these tests are about the assessment itself)."""
+    if not W.get_store().waivers(learner, QUIZ):
+        W.get_store().waive(learner, QUIZ, by="Tess Trainer", reason="tests of the assessment")
     quiz = W.quiz_widget(QUIZ, learner=learner).children[0]
     assert isinstance(quiz, W.AssessmentQuiz), quiz
     return quiz
@@ -212,7 +201,7 @@ def test_one_critical_question_wrong_fails_whatever_the_score(env, course, bank)
     quiz.submit.click()
     result = quiz.result.value
     maximum = sum(v.question.points for v in quiz.views)
-    total = sum(grade(v.question, v.response()).score for v in quiz.views)
+    total = sum(grade(bank_question(v), Paper().to_bank(bank_question(v), learner, v.response())).score for v in quiz.views)
     percent = 100 * total / maximum
     assert percent >= 80  # above the pass mark, and still not passed
     assert "Not passed" in result and f"{total:.3g} of {maximum:g} points ({percent:.0f}%; pass mark 80%)" in result
@@ -240,13 +229,13 @@ def test_a_second_submission_needs_a_trainers_retake(env, course, bank):
     assert reopened.submit.disabled and all(v.submit.disabled for v in reopened.views)
     assert "already taken" in reopened.result.value and "Not passed" in reopened.result.value
     assert reopened.view(critical).response() == first.view(critical).response()
-    assert not reopened.session.can_take()
+    assert reopened.sitting.state == "submitted" and not reopened.sitting.retake_possible
     assert len({a.submission for a in final_attempts(learner)}) == 1
 
     # a trainer allows a retake: a new draw, open to answer, and the new result counts
     W.get_store().allow_retake(learner, QUIZ, trainer="Tess Trainer")
     retake = open_quiz(learner)
-    assert not retake.submit.disabled and retake.session.can_take()
+    assert not retake.submit.disabled and retake.sitting.state == "open" and retake.sitting.number == 1
     assert ids(v.question for v in retake.views) == ids(draw(course, bank, learner, sitting=1))
     assert set(ids(v.question for v in retake.views)) != set(ids(v.question for v in first.views))
     answer_all(retake)
@@ -262,15 +251,29 @@ def test_a_second_submission_needs_a_trainers_retake(env, course, bank):
     assert ids(v.question for v in again.views) == ids(v.question for v in retake.views)
 
 
-def test_a_widget_opened_before_the_first_submission_cannot_submit_again(env):
-    first, second = open_quiz(), open_quiz()
+def test_a_widget_opened_before_the_first_submission_cannot_submit_again(env, course, bank):
+    learner, critical = learner_with_a_critical_question(course, bank)
+    first, second = open_quiz(learner), open_quiz(learner)  # two tabs: the same sitting
+    assert first.sitting.sitting == second.sitting.sitting
     answer_all(first)
     first.submit.click()
-    answer_all(second)
+    answer_all(second, wrong=critical)  # different answers in the other tab
     second.submit.click()
-    assert len({a.submission for a in final_attempts()}) == 1
-    assert "Passed" not in second.result.value
-    assert "already submitted" in second.result.value and second.submit.disabled
+    assert len({a.submission for a in final_attempts(learner)}) == 1 and len(final_attempts(learner)) == 20
+    assert all(a.correct for a in final_attempts(learner))  # the first submission, untouched
+    # the other tab shows the result that was stored, and says so; nothing of its own was stored
+    assert "Passed" in second.result.value and "already been submitted" in second.result.value
+    assert second.submit.disabled and second.view(critical).response() == first.view(critical).response()
+
+
+def test_a_double_click_on_submit_keeps_the_result(env):
+    quiz = open_quiz()
+    answer_all(quiz)
+    quiz.submit.click()
+    shown = quiz.result.value
+    quiz.submit.click()  # the second click of a double click
+    assert quiz.result.value == shown and "Passed" in shown and "not submitted" not in shown
+    assert len(final_attempts()) == 20
 
 
 def test_a_result_given_is_not_changed_by_a_later_bank_edit(env, monkeypatch):

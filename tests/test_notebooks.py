@@ -65,18 +65,22 @@ def test_notebooks_leave_the_repository_clean(executed):
 
 DRIVER = r'''
 from course import widgets as W
+from course.bank import course_cached
+from course.paper import Paper
 from course.widgets import quiz_widget
 quiz = quiz_widget("welcome").children[0]
 v = {view.question.id: view for view in quiz.views}
-v["welcome-who-decides"].input.value = "course"; v["welcome-who-decides"].submit.click()
-v["welcome-who-decides"].input.value = "protocol"; v["welcome-who-decides"].submit.click()
-v["welcome-what-is-stored"].boxes["name"].value = True; v["welcome-what-is-stored"].submit.click()
+paper = lambda qid, response: Paper().from_bank(course_cached().question(qid)[1], quiz.learner, response)
+v["welcome-who-decides"].input.value = paper("welcome-who-decides", "course"); v["welcome-who-decides"].submit.click()
+v["welcome-who-decides"].input.value = paper("welcome-who-decides", "protocol"); v["welcome-who-decides"].submit.click()
+v["welcome-what-is-stored"].boxes[paper("welcome-what-is-stored", ["name"])[0]].value = True; v["welcome-what-is-stored"].submit.click()
 v["welcome-practice-retry"].input.value = True; v["welcome-practice-retry"].submit.click()
 v["welcome-pass-mark"].text.value = "abc"; v["welcome-pass-mark"].submit.click()
 invalid = v["welcome-pass-mark"].message.value
 v["welcome-pass-mark"].text.value = "80%"; v["welcome-pass-mark"].submit.click()
-o = v["welcome-course-order"]; o.set_response([i.id for i in o.question.items]); o.submit.click()
-for key, menu in v["welcome-question-kinds"].menus.items(): menu.value = key
+o = v["welcome-course-order"]; o.set_response(paper(o.question.id, [i.id for i in course_cached().question(o.question.id)[1].items])); o.submit.click()
+kinds = course_cached().question("welcome-question-kinds")[1]
+for left, right in paper(kinds.id, {p.id: p.id for p in kinds.pairs}).items(): v[kinds.id].menus[left].value = right
 v["welcome-question-kinds"].submit.click()
 v["welcome-hopes"].input.value = "To learn to answer patients honestly."; v["welcome-hopes"].submit.click()
 print("INVALID:", "not a number" in invalid)

@@ -11,6 +11,8 @@ import pytest
 
 from course import widgets as W
 from course.store import ResultsStore
+from driving import bank_question, give, on_paper
+from seed import key_response
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,14 +38,14 @@ def test_every_question_has_a_view_with_its_css_class(env):
 
 
 def test_single_choice_wrong_then_right(env):
-    view = welcome().view("welcome-who-decides")
-    view.input.value = "course"
+    quiz = welcome()
+    view = give(quiz, "welcome-who-decides", "course")
     view.submit.click()
     assert "Not right" in view.feedback.value
     assert "does not set treatment" in view.feedback.value  # the chosen option's feedback
     assert "training, not clinical guidance" in view.feedback.value  # the explanation
     assert not view.submit.disabled  # practice: try again
-    view.input.value = "protocol"
+    give(quiz, "welcome-who-decides", "protocol")
     view.submit.click()
     assert "Right." in view.feedback.value and view.submit.disabled
     attempts = stored("welcome-who-decides")
@@ -61,11 +63,9 @@ def test_true_false(env):
 
 
 def test_multiple_choice_partial_credit_is_shown(env):
-    view = welcome().view("welcome-what-is-stored")
-    view.boxes["name"].value = True
-    view.boxes["answer"].value = True
+    view = give(welcome(), "welcome-what-is-stored", ["name", "answer"])
     view.submit.click()
-    assert "Partly right" in view.feedback.value
+    assert "Partly right: 0.67 points of 1 point." in view.feedback.value
     (a,) = stored("welcome-what-is-stored")
     assert a.response == ["answer", "name"] and a.score == pytest.approx(2 / 3) and a.correct is False
 
@@ -92,28 +92,32 @@ def test_empty_selection_is_not_stored(env):
 
 
 def test_ordering_with_up_and_down(env):
-    view = welcome().view("welcome-course-order")
-    right = [i.id for i in view.question.items]
+    quiz = welcome()
+    view = quiz.view("welcome-course-order")
+    key = [i.id for i in bank_question(view).items]
+    right = on_paper(view, key, quiz.learner)
     assert view.order != right  # never shown already in order
     # bubble the items into the right order with the buttons, as a learner would
     for target, item in enumerate(right):
         while view.order.index(item) > target:
             view.ups[view.order.index(item)].click()
     assert view.order == right
-    assert [label.value for label in view.labels] == [i.text for i in view.question.items]
+    assert [label.value for label in view.labels] == [i.text for i in bank_question(view).items]
     view.submit.click()
     assert "Right." in view.feedback.value
-    assert stored("welcome-course-order")[0].response == right
+    assert stored("welcome-course-order")[0].response == key  # stored in the bank's ids
 
 
 def test_matching_needs_every_item(env):
-    view = welcome().view("welcome-question-kinds")
+    quiz = welcome()
+    view = quiz.view("welcome-question-kinds")
+    pairs = [p.id for p in bank_question(view).pairs]
+    right = on_paper(view, {p: p for p in pairs}, quiz.learner)
     first = next(iter(view.menus))
-    view.menus[first].value = first
+    view.menus[first].value = right[first]
     view.submit.click()
     assert "match for every item" in view.message.value and stored("welcome-question-kinds") == []
-    for key, menu in view.menus.items():
-        menu.value = key
+    give(quiz, "welcome-question-kinds", {p: p for p in pairs})
     view.submit.click()
     assert "Right." in view.feedback.value
 
@@ -128,15 +132,14 @@ def test_free_text_is_saved_for_the_trainer(env):
 
 
 def test_reopening_shows_earlier_answers(env):
-    view = welcome().view("welcome-who-decides")
-    view.input.value = "protocol"
+    view = give(welcome(), "welcome-who-decides", "protocol")
     view.submit.click()
     other = welcome().view("welcome-pass-mark")
     other.text.value = "70"
     other.submit.click()
     again = welcome()
     restored = again.view("welcome-who-decides")
-    assert restored.input.value == "protocol" and restored.submit.disabled
+    assert restored.input.value == on_paper(restored, "protocol", again.learner) and restored.submit.disabled
     assert "Your answer from" in restored.feedback.value and "Right." in restored.feedback.value
     wrong = again.view("welcome-pass-mark")
     assert wrong.text.value == "70" and not wrong.submit.disabled and "Not right" in wrong.feedback.value
@@ -161,10 +164,11 @@ def test_prompts_and_feedback_escape_raw_html(env, tmp_path, monkeypatch):
               - {id: b, text: "no", feedback: "<iframe src=evil></iframe>"}
         """))
     monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
-    view = W.quiz_widget("x").children[0].views[0]
+    quiz = W.quiz_widget("x").children[0]
+    view = quiz.views[0]
     assert "<script>" not in view.prompt.value and "&lt;script&gt;" in view.prompt.value
     assert "<strong>safe</strong>" in view.prompt.value  # Markdown still works
-    view.input.value = "b"
+    give(quiz, "x-html", "b")
     view.submit.click()
     assert "<iframe" not in view.feedback.value and "<img" not in view.feedback.value
 
@@ -201,25 +205,25 @@ def test_no_learner_asks_for_a_name_first(env, monkeypatch):
     form.name.value = "  Bob   Front Desk "
     form.save.click()
     quiz = container.children[0]
-    assert isinstance(quiz, W.PracticeQuiz) and quiz.session.learner == "Bob Front Desk"
+    assert isinstance(quiz, W.PracticeQuiz) and quiz.learner == "Bob Front Desk"
     assert (env / "var" / "learner.json").exists()  # remembered for the next session
     assert isinstance(W.quiz_widget("welcome").children[0], W.PracticeQuiz)
 
 
 def test_jupyterhub_user_wins(env, monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "hub-user")
-    assert W.quiz_widget("welcome").children[0].session.learner == "hub-user"
+    assert W.quiz_widget("welcome").children[0].learner == "hub-user"
     assert "signed in as hub-user" in W.learner_widget().value
 
 
 def test_exception_in_a_callback_is_shown_logged_and_kept(env, caplog, monkeypatch):
-    view = welcome().view("welcome-who-decides")
+    quiz = welcome()
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(W.get_store(), "record", broken)
-    view.input.value = "protocol"
+    view = give(quiz, "welcome-who-decides", "protocol")
     with caplog.at_level(logging.ERROR, logger="course.widgets"):
         view.submit.click()
     assert "something went wrong" in view.message.value
@@ -232,8 +236,7 @@ def test_database_unreachable_is_saved_locally(env, monkeypatch):
     blocker = env / "not-a-dir"
     blocker.write_text("a file where the database folder should be")
     monkeypatch.setenv("COURSE_DB_URL", f"sqlite:///{blocker}/results.sqlite")
-    view = welcome().view("welcome-who-decides")
-    view.input.value = "protocol"
+    view = give(welcome(), "welcome-who-decides", "protocol")
     view.submit.click()
     assert "Saved on this computer" in view.feedback.value and "Right." in view.feedback.value
     assert W.get_store().pending_outbox() == 1
@@ -254,14 +257,11 @@ def welcome_container_notice():
 
 def test_progress_view(env):
     quiz = welcome()
-    for view in quiz.views:
-        if view.question.id == "welcome-who-decides":
-            view.input.value = "protocol"
-            view.submit.click()
+    give(quiz, "welcome-who-decides", "protocol").submit.click()
     box = W.progress_widget()
-    html = box.children[1].value
+    html = box.children[0].value
     assert "Welcome to the course" in html and "in progress (1 of 7 answered)" in html
-    assert box.children[0].description.endswith("done")
+    assert "0 of 8 done" in html
 
 
 # --- assessments ------------------------------------------------------------------------------
@@ -288,30 +288,51 @@ questions:
 
 @pytest.fixture
 def assessment(env, monkeypatch):
+    """A small assessment drawn from the welcome bank; the learner may sit it (a trainer waived the lessons)."""
     quizzes = env / "quizzes"
     quizzes.mkdir()
     shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
     (quizzes / "final.yaml").write_text(ASSESSMENT)
     monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+    W.get_store().waive("Ann Nurse", "final", by="Tess Trainer", reason="tests of the assessment itself")
+
+
+def answer_with_key(quiz, view):
+    q = bank_question(view)
+    return give(quiz, q.id, "My own words." if q.type == "free_text" else key_response(q))
 
 
 def answer_right(quiz):
     for view in quiz.views:
-        q = view.question
-        if q.type in ("single_choice",):
-            view.input.value = next(o.id for o in q.options if o.correct)
-        elif q.type == "true_false":
-            view.input.value = q.answer
-        elif q.type == "multiple_choice":
-            for o in q.options:
-                view.boxes[o.id].value = o.correct
-        elif q.type == "numeric":
-            view.text.value = str(q.answer if q.answer is not None else q.min)
-        elif q.type == "ordering":
-            view.set_response([i.id for i in q.items])
-        elif q.type == "matching":
-            for key, menu in view.menus.items():
-                menu.value = key
+        answer_with_key(quiz, view)
+
+
+def test_an_assessment_is_locked_until_its_lessons_are_done(env, monkeypatch):
+    quizzes = env / "quizzes"
+    quizzes.mkdir()
+    shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
+    (quizzes / "final.yaml").write_text(ASSESSMENT)
+    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+    locked = W.quiz_widget("final").children[0]
+    assert "quiz-locked" in locked.value and "Final opens when you have done these lessons" in locked.value
+    assert "<li>Welcome to the course</li>" in locked.value and W.get_store().sittings("Ann Nurse", "final") == []
+    welcome_quiz = welcome()
+    for view in welcome_quiz.views[:-1]:
+        answer_with_key(welcome_quiz, view).submit.click()
+    assert "quiz-locked" in W.quiz_widget("final").children[0].value  # one question still unanswered
+    answer_with_key(welcome_quiz, welcome_quiz.views[-1]).submit.click()
+    assert isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)
+
+
+def test_a_trainers_waiver_opens_the_assessment_early(env, monkeypatch):
+    quizzes = env / "quizzes"
+    quizzes.mkdir()
+    shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
+    (quizzes / "final.yaml").write_text(ASSESSMENT)
+    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+    assert not isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)
+    W.get_store().waive("Ann Nurse", "final", by="Tess Trainer", reason="Did the lessons on paper")
+    assert isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)
 
 
 def test_assessment_draw_is_per_learner_and_stable(assessment):
@@ -320,7 +341,7 @@ def test_assessment_draw_is_per_learner_and_stable(assessment):
     again = W.quiz_widget("final").children[0]
     assert [v.question.id for v in quiz.views] == [v.question.id for v in again.views]
     assert all(v.question.type != "free_text" for v in quiz.views)
-    assert all(not v.children[2].children or v.submit not in v.children[2].children for v in quiz.views)
+    assert all(v.submit not in v.children[2].children for v in quiz.views)  # one Submit for the whole assessment
 
 
 def test_assessment_incomplete_stores_nothing(assessment):
@@ -347,7 +368,7 @@ def test_assessment_pass_once_then_locked(assessment):
 def test_assessment_critical_miss_fails_and_retake_needs_a_trainer(assessment):
     quiz = W.quiz_widget("final").children[0]
     answer_right(quiz)
-    quiz.view("final-safe").input.value = False
+    give(quiz, "final-safe", False)
     quiz.submit.click()
     assert "Not passed" in quiz.result.value  # 75% and a critical question missed
     assert "Safety-critical questions missed" in quiz.result.value and "Critical statement." in quiz.result.value
@@ -370,7 +391,7 @@ def test_an_assessment_with_a_written_answer_waits_for_the_trainer(assessment, e
 """)
     quiz = W.quiz_widget("final").children[0]
     answer_right(quiz)
-    quiz.view("final-words").input.value = "Because the prescriber decides."
+    give(quiz, "final-words", "Because the prescriber decides.")
     quiz.submit.click()
     assert "Waiting for your trainer" in quiz.result.value and "Passed" not in quiz.result.value
     assert "1 written answer waits" in quiz.result.value

@@ -17,12 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import seed
+from course.session import CourseSession
+
 from course import xapi
 from course.bank import load_course
 from course.grading import grade
 from course.progress import final_result, learner_progress
 from course.records import Attempt
-from course.session import QuizSession
 from course.store import ResultsStore
 from sample_banks import FINAL
 
@@ -123,13 +125,11 @@ def store(tmp_path):
 
 
 def practise(course, store, learner, responses):
-    session = QuizSession(course.bank("basics"), learner, store)
-    for qid, response in responses.items():
-        session.submit(course.bank("basics").question(qid), response)
+    seed.practise(store, course, learner, "basics", responses)
 
 
 def sit(course, store, learner, responses):
-    return QuizSession(course.bank("final"), learner, store).submit_all(responses)
+    return seed.sit(store, course, learner, "final", responses)
 
 
 @pytest.fixture
@@ -601,7 +601,7 @@ def test_the_repo_welcome_bank_exports_valid_statements(tmp_path, store):
     shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
     course = load_course(quizzes)
     bank = course.bank("welcome")
-    session = QuizSession(bank, "Ann Nurse", store)
+    session = CourseSession(course, store, "Ann Nurse")
     for q in bank.questions:
         response = {
             "single_choice": lambda: next(o.id for o in q.options if o.correct),
@@ -612,7 +612,7 @@ def test_the_repo_welcome_bank_exports_valid_statements(tmp_path, store):
             "matching": lambda: {p.id: p.id for p in q.pairs},
             "free_text": lambda: "A written answer.",
         }[q.type]()
-        session.submit(q, response)
+        session.answer(bank.quiz, q.id, session.paper.from_bank(q, "Ann Nurse", response))
     statements = xapi.statements(store, course)
     assert all(validate(s) == [] for s in statements), [validate(s) for s in statements]
     assert len(by_verb(statements, "answered")) == len(bank.questions) and len(by_verb(statements, "completed")) == 1

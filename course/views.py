@@ -1,0 +1,356 @@
+"""One question on a learner's page: its view for each question type, and its feedback.
+
+A view is built from a :class:`course.paper.PaperQuestion` — the question without its key — so
+a page never holds an answer key, whether the course runs in the learner's kernel or behind the
+course service. Each type has its own input: radio buttons (single choice, true/false), check
+boxes (select all that apply), a text box that checks the number as it is typed (numeric), Up and
+Down buttons (ordering), a drop-down per item (matching) and a text area (free text).
+
+Every view carries the CSS classes ``quiz-question``, ``quiz-q-<id>`` and ``quiz-type-<type>``;
+the layout rules are in ``course/static/quiz.css``. An unexpected exception inside a callback is
+shown to the learner as a friendly message, logged on the ``course.widgets`` logger and kept in
+:data:`callback_errors`, so tests can see it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ipywidgets as w
+
+from course.grading import Grade, UngradableResponse, parse_number
+from course.paper import PaperQuestion
+from course.render import escape, markdown
+
+log = logging.getLogger("course.widgets")
+
+callback_errors: list[BaseException] = []
+"""Exceptions caught inside widget callbacks, newest last (they are also logged)."""
+
+FULL_WIDTH = w.Layout(width="100%")
+CRITICAL_NOTE = "Safety-critical: in the final assessment, a question like this must be fully right to pass."
+
+
+@cache
+def stylesheet() -> str:
+    """The quizzes' CSS (``course/static/quiz.css``) as a ``<style>`` element."""
+    return f"<style>{resources.files('course').joinpath('static/quiz.css').read_text(encoding='utf-8')}</style>"
+
+
+@contextmanager
+def guard(show: Callable[[str], None]) -> Iterator[None]:
+    """Run a callback; on an unexpected exception show a friendly message, log it and keep it."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - shown, logged and kept: never swallowed
+        callback_errors.append(exc)
+        log.exception("error in a quiz callback")
+        show(
+            "Sorry, something went wrong and this answer could not be handled. "
+            "Please tell your trainer (the details were logged)."
+        )
+
+
+def plural(count: float, word: str, words: str | None = None) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``."""
+    return f"{count:g} {word if count == 1 else (words or word + 's')}"
+
+
+OUT_OF_PLACE = {"ordering": "Not in the right place yet (move these):", "matching": "Matched wrongly:"}
+
+
+def feedback_html(g: Grade, *, question_type: str = "", note: str = "") -> str:
+    """Right or not, the feedback on what was chosen, what is out of place, and the explanation."""
+    extra = f'<div class="quiz-note">{escape(note)}</div>' if note else ""
+    if g.pending:
+        return (
+            f'<div class="quiz-feedback-box quiz-pending" role="status">{extra}'
+            '<div class="quiz-verdict">✎ Saved for your trainer, who will read and score it.</div>'
+            f'<div class="quiz-explanation">{markdown("**What a good answer includes:** " + g.explanation)}</div></div>'
+        )
+    if g.correct:
+        kind, verdict = "quiz-right", "✔ Right."
+    elif g.score > 0:
+        kind, verdict = "quiz-partial", f"◐ Partly right: {plural(round(g.score, 2), 'point')} of {plural(g.max_score, 'point')}."
+    else:
+        kind, verdict = "quiz-wrong", "✘ Not right."
+    parts = [extra, f'<div class="quiz-verdict">{verdict}</div>']
+    parts += [f'<div class="quiz-option-feedback">{markdown(f)}</div>' for f in g.feedback]
+    if g.out_of_place and not g.correct:
+        items = "".join(f"<li>{escape(t)}</li>" for t in g.out_of_place)
+        heading = OUT_OF_PLACE.get(question_type, "Not right yet:")
+        parts.append(f'<div class="quiz-out-of-place">{escape(heading)}<ul>{items}</ul></div>')
+    parts.append(f'<div class="quiz-explanation">{markdown("**Why:** " + g.explanation)}</div>')
+    return f'<div class="quiz-feedback-box {kind}" role="status">{"".join(parts)}</div>'
+
+
+class QuestionView(w.VBox):
+    """A question: its number, prompt, an input for its type, a Submit button and the feedback."""
+
+    def __init__(self, question: PaperQuestion, *, with_submit: bool = True):
+        self.question = question
+        self.on_submit: Callable[[QuestionView], None] | None = None
+        head = [f'<span class="quiz-number">Question {question.number} of {question.count}</span>']
+        if question.points != 1:
+            head.append(f'<span class="quiz-points">({escape(plural(question.points, "point"))})</span>')
+        if question.critical:
+            head.append('<span class="quiz-critical-tag" title="Safety-critical question">Safety-critical</span>')
+        note = f'<div class="quiz-critical-note">{escape(CRITICAL_NOTE)}</div>' if question.critical else ""
+        self.prompt = w.HTML(f'<div class="quiz-head">{"".join(head)}</div>{note}<div class="quiz-prompt">{markdown(question.prompt)}</div>', layout=FULL_WIDTH)
+        self.input = self._build_input()
+        self.submit = w.Button(description="Submit", button_style="primary", tooltip="Submit your answer")
+        self.submit.add_class("quiz-submit")
+        self.submit.on_click(self._clicked)
+        self.message = w.HTML("")
+        self.message.add_class("quiz-message")
+        self.feedback = w.HTML("", layout=FULL_WIDTH)
+        self.feedback.add_class("quiz-feedback")
+        controls = w.HBox([self.submit, self.message] if with_submit else [self.message])
+        controls.add_class("quiz-controls")
+        super().__init__([self.prompt, self.input, controls, self.feedback], layout=w.Layout(width="100%"))
+        self.add_class("quiz-question")
+        self.add_class(f"quiz-q-{question.id}")
+        self.add_class(f"quiz-type-{question.type}")
+        if question.critical:
+            self.add_class("quiz-critical-question")
+
+    # subclasses: build the input, read it, restore it
+    def _build_input(self) -> w.Widget:
+        raise NotImplementedError
+
+    def response(self) -> Any:
+        """The learner's current answer, on the paper (choices by their ids as shown)."""
+        raise NotImplementedError
+
+    def set_response(self, value: Any) -> None:
+        """Show an earlier answer in the input."""
+
+    def _inputs(self) -> list[w.Widget]:
+        return [self.input]
+
+    def lock(self, locked: bool = True) -> None:
+        """Disable (or enable) the input and the Submit button."""
+        for widget in self._inputs():
+            if hasattr(widget, "disabled"):
+                widget.disabled = locked
+        self.submit.disabled = locked
+
+    def _clicked(self, _button: w.Button) -> None:
+        with guard(self.show_error):
+            if self.on_submit is not None:
+                self.on_submit(self)
+
+    def show_invalid(self, text: str) -> None:
+        """A message next to the question for an answer that cannot be graded."""
+        self.message.value = f'<span class="quiz-invalid" role="alert">{escape(text)}</span>'
+
+    def show_error(self, text: str) -> None:
+        """A friendly message for an unexpected error."""
+        self.message.value = f'<span class="quiz-error" role="alert">{escape(text)}</span>'
+
+    def clear_message(self) -> None:
+        self.message.value = ""
+
+    def show_grade(self, g: Grade, *, note: str = "") -> None:
+        """The grade's feedback under the question."""
+        self.clear_message()
+        self.feedback.value = feedback_html(g, question_type=self.question.type, note=note)
+
+    def show_queued(self, text: str) -> None:
+        """The answer is kept on this computer and will be sent (and checked) later."""
+        self.clear_message()
+        self.feedback.value = f'<div class="quiz-feedback-box quiz-queued" role="status">{escape(text)}</div>'
+
+
+class ChoiceView(QuestionView):
+    """Radio buttons: single choice and true/false. Each option is a row as tall as its text."""
+
+    def _build_input(self) -> w.Widget:
+        q = self.question
+        options: list[tuple[str, Any]] = [("True", True), ("False", False)] if q.type == "true_false" else [(c.text, c.id) for c in q.options]
+        return w.RadioButtons(options=options, value=None, layout=FULL_WIDTH)
+
+    def response(self) -> Any:
+        return self.input.value
+
+    def set_response(self, value: Any) -> None:
+        if value in [v for _, v in self.input.options]:
+            self.input.value = value
+
+
+class MultipleChoiceView(QuestionView):
+    """Check boxes: select all that apply."""
+
+    def _build_input(self) -> w.Widget:
+        self.boxes = {c.id: w.Checkbox(value=False, description=c.text, indent=False, layout=FULL_WIDTH) for c in self.question.options}
+        box = w.VBox(list(self.boxes.values()), layout=FULL_WIDTH)
+        box.add_class("quiz-options")
+        return box
+
+    def _inputs(self) -> list[w.Widget]:
+        return list(self.boxes.values())
+
+    def response(self) -> Any:
+        return [k for k, box in self.boxes.items() if box.value]
+
+    def set_response(self, value: Any) -> None:
+        chosen = set(value or [])
+        for k, box in self.boxes.items():
+            box.value = k in chosen
+
+
+class NumericView(QuestionView):
+    """A text box that checks the number as it is typed."""
+
+    def _build_input(self) -> w.Widget:
+        q = self.question
+        self.text = w.Text(value="", placeholder="Type a number", continuous_update=True, layout=w.Layout(width="12em", max_width="100%"))
+        self.text.observe(self._check, names="value")
+        unit = w.HTML(f'<span class="quiz-unit">{escape(q.unit or "")}</span>')
+        return w.HBox([self.text, unit])
+
+    def _inputs(self) -> list[w.Widget]:
+        return [self.text]
+
+    def _check(self, change: dict[str, Any]) -> None:
+        with guard(self.show_error):
+            value = change["new"]
+            if not str(value).strip():
+                self.clear_message()
+                return
+            try:
+                parse_number(str(value), units=self.question.units)
+                self.clear_message()
+            except UngradableResponse as exc:
+                self.show_invalid(str(exc))
+
+    def response(self) -> Any:
+        return self.text.value
+
+    def set_response(self, value: Any) -> None:
+        self.text.value = "" if value is None else str(value)
+
+
+class OrderingView(QuestionView):
+    """Items with Up and Down buttons, first shown in the paper's order (never the right one)."""
+
+    def _build_input(self) -> w.Widget:
+        q = self.question
+        self.texts = {c.id: c.text for c in q.items}
+        self.order = [c.id for c in q.items]
+        self.labels: list[w.HTML] = []
+        self.ups: list[w.Button] = []
+        self.downs: list[w.Button] = []
+        rows = []
+        count = len(self.order)
+        for position in range(count):
+            label = w.HTML("")
+            label.add_class("quiz-order-text")
+            up = w.Button(description="▲ Up", disabled=position == 0)
+            down = w.Button(description="▼ Down", disabled=position == count - 1)
+            up.on_click(lambda _b, p=position: self._move(p, -1))
+            down.on_click(lambda _b, p=position: self._move(p, +1))
+            self.labels.append(label)
+            self.ups.append(up)
+            self.downs.append(down)
+            number = w.HTML(f"{position + 1}.")
+            number.add_class("quiz-order-number")
+            row = w.HBox([number, label, up, down], layout=FULL_WIDTH)
+            row.add_class("quiz-order-row")
+            rows.append(row)
+        self._refresh()
+        return w.VBox(rows, layout=FULL_WIDTH)
+
+    def _refresh(self) -> None:
+        for position, item in enumerate(self.order):
+            self.labels[position].value = escape(self.texts[item])
+            self.ups[position].tooltip = f"Move “{self.texts[item]}” up"
+            self.downs[position].tooltip = f"Move “{self.texts[item]}” down"
+
+    def _move(self, position: int, step: int) -> None:
+        with guard(self.show_error):
+            target = position + step
+            if 0 <= target < len(self.order):
+                self.order[position], self.order[target] = self.order[target], self.order[position]
+                self._refresh()
+
+    def _inputs(self) -> list[w.Widget]:
+        return self.ups + self.downs
+
+    def lock(self, locked: bool = True) -> None:
+        super().lock(locked)
+        if not locked:
+            self.ups[0].disabled = True
+            self.downs[-1].disabled = True
+
+    def response(self) -> Any:
+        return list(self.order)
+
+    def set_response(self, value: Any) -> None:
+        if isinstance(value, list) and sorted(value) == sorted(self.order):
+            self.order = list(value)
+            self._refresh()
+
+
+class MatchingView(QuestionView):
+    """Each item on its own line, with a drop-down of what it can be matched with below it."""
+
+    def _build_input(self) -> w.Widget:
+        q = self.question
+        choices = [("Choose…", "")] + [(c.text, c.id) for c in q.rights]
+        self.menus: dict[str, w.Dropdown] = {}
+        rows = []
+        for left in q.lefts:
+            menu = w.Dropdown(options=choices, value="", layout=FULL_WIDTH)
+            self.menus[left.id] = menu
+            text = w.HTML(f'<div class="quiz-match-left">{escape(left.text)}</div>', layout=FULL_WIDTH)
+            row = w.VBox([text, menu], layout=FULL_WIDTH)
+            row.add_class("quiz-match-row")
+            rows.append(row)
+        return w.VBox(rows, layout=FULL_WIDTH)
+
+    def _inputs(self) -> list[w.Widget]:
+        return list(self.menus.values())
+
+    def response(self) -> Any:
+        return {k: (menu.value or None) for k, menu in self.menus.items()}
+
+    def set_response(self, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, menu in self.menus.items():
+                if value.get(k) in [v for _, v in menu.options]:
+                    menu.value = value[k]
+
+
+class FreeTextView(QuestionView):
+    """A text area; the answer is saved for a trainer to score."""
+
+    def _build_input(self) -> w.Widget:
+        return w.Textarea(value="", placeholder="Write your answer here…", rows=5, layout=FULL_WIDTH)
+
+    def response(self) -> Any:
+        return self.input.value
+
+    def set_response(self, value: Any) -> None:
+        self.input.value = value if isinstance(value, str) else ""
+
+
+VIEWS: dict[str, type[QuestionView]] = {
+    "single_choice": ChoiceView,
+    "true_false": ChoiceView,
+    "multiple_choice": MultipleChoiceView,
+    "numeric": NumericView,
+    "ordering": OrderingView,
+    "matching": MatchingView,
+    "free_text": FreeTextView,
+}
+
+
+def question_view(question: PaperQuestion, *, with_submit: bool = True) -> QuestionView:
+    """The view for a question of any type."""
+    return VIEWS[question.type](question, with_submit=with_submit)
