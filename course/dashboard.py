@@ -11,26 +11,36 @@ Every section is a widget that the filters refresh together, from one load of th
 (:func:`course.report.build`). Learner names, answers and comments are escaped wherever they are
 shown as HTML. Exceptions inside callbacks are shown, logged and kept in
 :data:`course.widgets.callback_errors`, as in the quizzes.
+
+The report's tables keep their column names (the CSV exports and the command line rely on them).
+This module only presents them: :data:`LABELS` gives each column the heading a trainer reads,
+:data:`KINDS` the kind of its values, and one formatter per kind writes the values for people
+(``83%``, ``30 Nov 2026, 14:02`` in the clinic's time zone, ``No cohort``, ``—`` when missing,
+a question's prompt rather than its id).
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
 import logging
-from collections.abc import Callable
-from datetime import datetime, time, timezone
+import math
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
 
-from course import config, report
-from course.bank import Course, course_cached
+from course import config, localtime, report
+from course.bank import Course, Matching, MultipleChoice, Ordering, SingleChoice, course_cached
 from course.files import replace_file
 from course.records import Learner, StoreError
-from course.render import escape, markdown
+from course.render import escape, inline, markdown
 from course.widgets import _guard
 
 if TYPE_CHECKING:
@@ -49,40 +59,241 @@ STATUS_COLOURS = {
 }
 REVIEWS_SHOWN = 25
 LINK_LIMIT = 20 * 1024 * 1024  # larger exports are written to a file only, not offered as a link
+MISSING = localtime.MISSING  # "—"
+PROMPT_LENGTH = 90  # characters of a question's prompt shown where the question is named
+
+# --- how a trainer reads the report's columns -------------------------------------------------
+
+LABELS: dict[str, str] = {
+    # people and cohorts (report.learner_summary, report.cohort_summary)
+    "learner": "Learner",
+    "cohort": "Cohort",
+    "learners": "Learners",
+    "started": "Started",
+    "completed": "Finished every lesson",
+    "passed": "Passed the final assessment",
+    "mean_score": "Average first-try score",
+    "mean_assessment_pct": "Average final assessment score",
+    "lessons_started": "Lessons started",
+    "lessons_completed": "Lessons done",
+    "attempts": "Answers given",
+    "last_activity": "Last active",
+    "score_pct": "First-try score",
+    "assessment_status": "Final assessment",
+    "assessment_pct": "Final assessment score",
+    "assessment_critical_missed": "Safety questions missed",
+    "assessment_pending": "Awaiting your review",
+    # questions (report.item_analysis, report.distractors)
+    "quiz": "Lesson",
+    "question": "Question",
+    "type": "Kind of question",
+    "critical": "Safety-critical",
+    "n": "Learners who answered",
+    "pending": "Awaiting your review",
+    "facility": "First-try score",
+    "discrimination": "Stronger learners did better",
+    "flags": "Flag",
+    "text": "Answer option",
+    "correct": "Right answer",
+    "chosen": "Chosen by",
+    "share": "Share who chose it",
+    # re-grading (report.regrade)
+    "answered_at": "Answered",
+    "response": "Answer stored",
+    "stored_score": "Score stored",
+    "regraded_score": "Score now",
+    "max_score": "Out of",
+    "reason": "Why it differs",
+}
+"""The heading a trainer reads for each report column the dashboard shows."""
+
+KINDS: dict[str, str] = {
+    "learner": "name",
+    "cohort": "cohort",
+    "learners": "count",
+    "started": "count",
+    "completed": "count",
+    "passed": "count",
+    "mean_score": "percent",
+    "mean_assessment_pct": "percent",
+    "lessons_started": "count",
+    "lessons_completed": "count",
+    "attempts": "count",
+    "last_activity": "time",
+    "score_pct": "percent",
+    "assessment_status": "status",
+    "assessment_pct": "percent",
+    "assessment_critical_missed": "questions",
+    "assessment_pending": "count",
+    "quiz": "lesson",
+    "question": "question",
+    "type": "question type",
+    "critical": "yes/no",
+    "n": "count",
+    "pending": "count",
+    "facility": "share",
+    "discrimination": "discrimination",
+    "flags": "flags",
+    "text": "long text",
+    "correct": "yes/no",
+    "chosen": "count",
+    "share": "share",
+    "answered_at": "time",
+    "response": "long text",
+    "stored_score": "score",
+    "regraded_score": "score",
+    "max_score": "score",
+    "reason": "long text",
+}
+"""The kind of value in each column the dashboard shows: which formatter writes it."""
+
+NUMERIC_KINDS = {"count", "percent", "share", "score"}  # right-aligned, never wrapped
+CELL_CLASSES = {"name": "dash-nowrap", "cohort": "dash-nowrap", "time": "dash-nowrap", "status": "dash-nowrap",
+                "question": "dash-question", "questions": "dash-question", "long text": "dash-long"}
+QUESTION_TYPE_NAMES = {
+    "single_choice": "Pick one",
+    "multiple_choice": "Select all that apply",
+    "true_false": "True or false",
+    "numeric": "Number",
+    "ordering": "Put in order",
+    "matching": "Matching",
+    "free_text": "Written answer",
+}
+FLAG_NAMES = {
+    "too easy": "Too easy",
+    "too hard": "Too hard",
+    "negative discrimination": "Stronger learners did worse: check the key and wording",
+    "few answers": "Too few answers yet",
+}
+ACTIONABLE_FLAGS = ("too easy", "too hard", "negative discrimination")
 
 
-def _html_table(frame: pd.DataFrame, *, css: str, empty: str, index: bool = False, max_rows: int = 500) -> str:
-    """A DataFrame as an HTML table, every cell escaped."""
-    if frame.empty:
-        return f"<p class='dash-empty'>{escape(empty)}</p>"
-    shown = frame.head(max_rows)
-    more = f"<p>Showing {max_rows} of {len(frame)} rows; export the table for all of them.</p>" if len(frame) > max_rows else ""
-    table = shown.to_html(escape=True, index=index, na_rep="—", float_format=lambda v: f"{v:.2f}", classes=["dash-table", css], border=0)
-    return f"<div style='overflow-x:auto'>{table}</div>{more}"
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
 
 
-def _figure_image(figure: Any, alt: str) -> w.Widget:
-    """A matplotlib figure as a PNG image widget with a caption (works in JupyterLab, Voila, nbclient)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    image = w.Image(value=buffer.getvalue(), format="png", layout=w.Layout(max_width="720px"))
-    image.add_class("dash-plot")
-    caption = w.HTML(f"<p class='dash-caption'><i>{escape(alt)}</i></p>")
-    return w.VBox([image, caption])
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 learner``, ``2 learners``, ``1,024 answers`` (``nouns``: an irregular plural)."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
 
 
-def _new_figure(width: float = 6.5, height: float = 3.2) -> Any:
-    from matplotlib.figure import Figure  # no pyplot: no global state, no backend needed
+def percent(value: Any) -> str:
+    """A percentage in whole percent, rounded down, so that 79.6% never reads as a pass mark of 80%."""
+    if _missing(value):
+        return MISSING
+    return f"{math.floor(float(value) + 1e-9):d}%"
 
-    return Figure(figsize=(width, height))
+
+def _count(value: Any) -> str:
+    return MISSING if _missing(value) else f"{int(value):,}"
 
 
-def _day(value: Any, *, end: bool = False) -> datetime | None:
-    """A DatePicker's date as a UTC datetime (start of day; for ``end``, the next day's start)."""
+def _score(value: Any) -> str:
+    return MISSING if _missing(value) else f"{float(value):g}"
+
+
+def _text(value: Any) -> str:
+    return MISSING if _missing(value) else str(value)
+
+
+def _cohort(value: Any) -> str:
+    return "No cohort" if _missing(value) else str(value)
+
+
+def _yes_no(value: Any) -> str:
+    return MISSING if _missing(value) else ("Yes" if bool(value) else "No")
+
+
+def _status(value: Any) -> str:
+    return MISSING if _missing(value) else str(value)[:1].upper() + str(value)[1:]
+
+
+def _discrimination(value: Any) -> str:
+    """Pearson r in words (Moodle's guidance: 0.3 or more discriminates well), with the figure."""
+    if _missing(value):
+        return MISSING
+    r = float(value)
+    words = "clearly" if r >= 0.3 else "slightly" if r >= 0 else "no, the reverse"
+    return f"{words} ({r:+.2f})".replace("-", "−")
+
+
+def _flags(value: Any) -> str:
+    if _missing(value):
+        return MISSING
+    return "; ".join(FLAG_NAMES.get(flag, flag) for flag in str(value).split(", ") if flag)
+
+
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "text": _text,
+    "long text": _text,
+    "name": _text,
+    "cohort": _cohort,
+    "count": _count,
+    "percent": percent,
+    "share": lambda v: MISSING if _missing(v) else percent(100 * float(v)),
+    "score": _score,
+    "yes/no": _yes_no,
+    "status": _status,
+    "question type": lambda v: MISSING if _missing(v) else QUESTION_TYPE_NAMES.get(str(v), str(v)),
+    "discrimination": _discrimination,
+    "flags": _flags,
+}
+"""One formatter per kind of value that needs nothing but the value (see :meth:`Dashboard.format`)."""
+
+
+def plain_prompt(prompt: str, limit: int = PROMPT_LENGTH) -> str:
+    """A question's Markdown prompt as one line of plain text, cut at a word with "…" past ``limit``."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", inline(" ".join(prompt.split()))))
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.–—-")
+    return cut + "…"
+
+
+def _day_start(value: Any, where: Any, *, end: bool = False) -> datetime | None:
+    """A DatePicker's day as the first moment of that day in the clinic's zone (``end``: of the next day)."""
     if value is None:
         return None
-    moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
-    return moment + pd.Timedelta(days=1).to_pytimedelta() if end else moment
+    day = value + pd.Timedelta(days=1).to_pytimedelta() if end else value
+    return localtime.start_of_day(day, where)
+
+
+STYLE = """<style>
+.dash-filters, .dash-section { max-width: 100%; }
+.dash-section .widget-html, .dash-section .widget-html-content,
+.dash-filters .widget-html, .dash-filters .widget-html-content { min-width: 0; max-width: 100%; }
+.dash-scroll {
+  overflow-x: auto; max-width: 100%;
+  /* a shadow at an edge where the table goes on: it scrolls sideways */
+  background: linear-gradient(to right, var(--jp-layout-color0, #fff) 30%, transparent) left / 2em 100% no-repeat local,
+              linear-gradient(to left, var(--jp-layout-color0, #fff) 30%, transparent) right / 2em 100% no-repeat local,
+              radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, .25), transparent) left / .7em 100% no-repeat scroll,
+              radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .25), transparent) right / .7em 100% no-repeat scroll;
+}
+.dash-table { border-collapse: collapse; margin: .2em 0 .8em; line-height: 1.35; }
+.dash-table th, .dash-table td { padding: .3em .6em; text-align: left; vertical-align: top; }
+.dash-table thead th { border-bottom: 2px solid #9e9e9e; vertical-align: bottom; }
+.dash-table tbody tr + tr > * { border-top: 1px solid #e0e0e0; }
+.dash-table .dash-num { text-align: right; white-space: nowrap; }
+.dash-table th.dash-num { white-space: normal; }
+.dash-table .dash-nowrap { white-space: nowrap; }
+.dash-table .dash-question { min-width: 14em; max-width: 30em; }
+.dash-table .dash-long { min-width: 12em; max-width: 30em; }
+.dash-matrix th[scope='row'] { position: sticky; left: 0; background: var(--jp-layout-color0, #fff); }
+.dash-answer { border-left: 3px solid #90caf9; background: #f5f9ff; margin: .4em 0; padding: .3em .8em; }
+.dash-id { color: #757575; font-size: 85%; overflow-wrap: anywhere; }
+.dash-note { color: #424242; }
+.dash-error { color: #b71c1c; }
+.dash-warning { color: #8a5300; }
+.dash-ok { color: #1b5e20; }
+.dash-plot { max-width: 100%; height: auto; }
+.dash-review-card { border-top: 1px solid #e0e0e0; padding: .5em 0; }
+.dash-wrap { flex-wrap: wrap; gap: .2em 0; }
+</style>"""
 
 
 class Dashboard:
@@ -95,20 +306,23 @@ class Dashboard:
         self.course = course or course_cached()
         self.result: report.Report | None = None
         self.regraded: pd.DataFrame | None = None
+        self.zone, self.zone_problem = localtime.clinic_zone()
 
-        self.cohort = w.Dropdown(description="Cohort", options=[ALL], style={"description_width": "initial"})
-        self.learner = w.Dropdown(description="Learner", options=[ALL], style={"description_width": "initial"})
+        wide = {"description_width": "initial"}
+        self.cohort = w.Dropdown(description="Cohort", options=[ALL], style=wide)
+        self.learner = w.Dropdown(description="Learner", options=[ALL], style=wide)
         quizzes = sorted(self.course.banks.values(), key=lambda b: b.lesson)
-        self.quiz = w.Dropdown(description="Lesson", options=[(ALL, ALL)] + [(b.title, b.quiz) for b in quizzes], style={"description_width": "initial"})
-        self.since = w.DatePicker(description="From", style={"description_width": "initial"})
-        self.until = w.DatePicker(description="To (inclusive)", style={"description_width": "initial"})
+        self.quiz = w.Dropdown(description="Lesson", options=[(ALL, ALL)] + [(b.title, b.quiz) for b in quizzes], style=wide)
+        self.since = w.DatePicker(description="From", style=wide)
+        self.until = w.DatePicker(description="To (inclusive)", style=wide)
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the results again")
-        self.reviewer = w.Text(description="Your name", placeholder="Trainer's name (kept with reviews and retakes)", style={"description_width": "initial"})
+        self.reviewer = w.Text(description="Your name", placeholder="Kept with your reviews and retakes", style=wide)
         self.status = w.HTML("")
         self.status.add_class("dash-status")
         self.filters = w.VBox([
-            w.HBox([self.cohort, self.learner, self.quiz]),
-            w.HBox([self.since, self.until, self.refresh_button]),
+            w.HTML(STYLE),
+            self._row([self.cohort, self.learner, self.quiz]),
+            self._row([self.since, self.until, self.refresh_button]),
             self.reviewer,
             self.status,
         ])  # fmt: skip
@@ -139,8 +353,16 @@ class Dashboard:
         box.add_class(css)
         return box
 
+    @staticmethod
+    def _row(children: list[w.Widget]) -> w.HBox:
+        """Widgets side by side that wrap onto the next line on a narrow screen."""
+        row = w.HBox(children, layout=w.Layout(flex_flow="row wrap", max_width="100%"))
+        row.add_class("dash-wrap")
+        return row
+
     def _say(self, text: str, kind: str = "info") -> None:
-        self.status.value = f"<div class='dash-{kind}' role='status'>{escape(text)}</div>"
+        warning = f"<div class='dash-warning' role='alert'>{escape(self.zone_problem)}</div>" if self.zone_problem else ""
+        self.status.value = f"{warning}<div class='dash-{kind}' role='status'>{escape(text)}</div>"
 
     def _safely(self, action: Callable[[], None]) -> None:
         with _guard(lambda text: self._say(text, "error")):
@@ -154,19 +376,121 @@ class Dashboard:
             self._safely(self.refresh)
 
     def current_filters(self) -> report.Filters:
-        """The filters as chosen in the widgets."""
+        """The filters as chosen in the widgets (days are the clinic's days, see :mod:`course.localtime`)."""
         return report.Filters(
             cohort=None if self.cohort.value == ALL else self.cohort.value,
             learner=None if self.learner.value == ALL else self.learner.value,
             quiz=None if self.quiz.value == ALL else self.quiz.value,
-            since=_day(self.since.value),
-            until=_day(self.until.value, end=True),
+            since=_day_start(self.since.value, self.zone),
+            until=_day_start(self.until.value, self.zone, end=True),
         )
+
+    # --- presenting values ---------------------------------------------------------------------
+
+    def when(self, moment: Any) -> str:
+        """A time as a trainer reads it: the clinic's time zone, to the minute (``30 Nov 2026, 14:02``)."""
+        return localtime.format_time(moment, self.zone)
+
+    def lesson_title(self, quiz: Any) -> str:
+        """A quiz id as its lesson's title (the id itself for a quiz no longer in the course)."""
+        if _missing(quiz):
+            return MISSING
+        bank = self.course.banks.get(str(quiz))
+        return bank.title if bank is not None else str(quiz)
+
+    def question_text(self, question: Any) -> str:
+        """A question id as the start of its prompt (the id itself for a question no longer in the course)."""
+        if _missing(question):
+            return MISSING
+        try:
+            return plain_prompt(self.course.question(str(question))[1].prompt)
+        except KeyError:
+            return f"{question} (no longer in the course)"
+
+    def answer_text(self, question: Any, response: Any) -> str:
+        """A stored response (JSON text) in the words the learner saw: option texts, items in order, pairs."""
+        try:
+            value = json.loads(response)
+        except (TypeError, ValueError):
+            return _text(response)
+        try:
+            q = self.course.question(str(question))[1]
+        except KeyError:
+            q = None
+        texts: dict[str, str] = {}
+        if isinstance(q, (SingleChoice, MultipleChoice)):
+            texts = {o.id: o.text for o in q.options}
+        elif isinstance(q, Ordering):
+            texts = {i.id: i.text for i in q.items}
+        elif isinstance(q, Matching):
+            texts = {**{p.id: p.left for p in q.pairs}, **{f"right:{i.id}": i.text for i in q.right_items()}}
+        if isinstance(value, dict):
+            return "; ".join(f"{texts.get(str(k), k)} → {texts.get(f'right:{v}', v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return (" → " if isinstance(q, Ordering) else "; ").join(texts.get(str(v), str(v)) for v in value) or MISSING
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return texts.get(str(value), _text(value))
+
+    def format(self, column: str, value: Any) -> str:
+        """A value of a report column as plain text for people (one formatter per kind of value)."""
+        kind = KINDS.get(column, "text")
+        if kind == "time":
+            return self.when(value)
+        if kind == "lesson":
+            return self.lesson_title(value)
+        if kind == "question":
+            return self.question_text(value)
+        if kind == "questions":
+            ids = [] if _missing(value) else [q for q in str(value).split(", ") if q]
+            return "; ".join(self.question_text(q) for q in ids) if ids else MISSING
+        return FORMATS[kind](value)
+
+    def _cell(self, column: str, value: Any) -> str:
+        kind = KINDS.get(column, "text")
+        css = "dash-num" if kind in NUMERIC_KINDS else CELL_CLASSES.get(kind, "")
+        body = escape(self.format(column, value))
+        if kind == "question" and not _missing(value):  # which question exactly: its id, as in the exports and the banks
+            body += f"<div class='dash-id'>{escape(value)}</div>"
+        return f"<td class='{css}'>{body}</td>" if css else f"<td>{body}</td>"
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the dashboard's tables, as filtered now, with the report's own columns (as exported)."""
+        r = self.result
+        assert r is not None and self.regraded is not None
+        frames = {
+            "learners": r.learner_summary,
+            "progress": r.progress_pct.reset_index(),
+            "questions": r.item_analysis,
+            "options": r.distractors,
+            "answers": r.answers,
+            "review-queue": r.review_queue,
+            "regrade": self.regraded,
+        }
+        return frames[name]
+
+    def html_table(self, frame: pd.DataFrame, columns: Iterable[str], *, css: str, empty: str, max_rows: int = 500) -> str:
+        """Some columns of a report table as HTML a trainer reads: headings from :data:`LABELS`, values formatted, escaped."""
+        if frame.empty:
+            return f"<p class='dash-empty'>{escape(empty)}</p>"
+        columns = list(columns)
+        right = " class='dash-num'"
+        head = "".join(f"<th{right if KINDS.get(c) in NUMERIC_KINDS else ''} scope='col'>{escape(LABELS[c])}</th>" for c in columns)
+        rows = [
+            "<tr>" + "".join(self._cell(c, v) for c, v in zip(columns, values)) + "</tr>"
+            for values in frame[columns].head(max_rows).itertuples(index=False, name=None)
+        ]
+        more = f"<p>Showing {max_rows:,} of {plural(len(frame), 'row')}; export the table for all of them.</p>" if len(frame) > max_rows else ""
+        return (f"<div class='dash-scroll'><table class='dash-table {css}'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></div>{more}")
 
     # --- refreshing -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Read the store again and redraw every section."""
+        self.zone, self.zone_problem = localtime.clinic_zone()
         people = self.store.learners()
         self._update_choices(people)
         filters = self.current_filters()
@@ -182,9 +506,9 @@ class Dashboard:
         self._draw_regrade(self.regraded)
         self._draw_exports()
         self._draw_learners([p.name for p in people])
-        learners = len(r.learner_summary)
-        self._say(f"{learners} learner{'s' * (learners != 1)}, {len(r.answers)} answers, {len(r.review_queue)} written answers to review "
-                  f"(read {datetime.now().astimezone():%Y-%m-%d %H:%M}).")
+        self._say(f"{plural(len(r.learner_summary), 'learner')}, {plural(len(r.answers), 'answer')}, "
+                  f"{plural(len(r.review_queue), 'written answer')} to review "
+                  f"(read {self.when(datetime.now(timezone.utc))}, {localtime.zone_name(self.zone)} time).")
 
     def _update_choices(self, people: list[Learner]) -> None:
         """Fill the cohort and learner lists from the store's learners, keeping the current choice."""
@@ -202,20 +526,16 @@ class Dashboard:
     # --- sections -------------------------------------------------------------------------------
 
     def _draw_overview(self, r: report.Report) -> None:
-        cohorts = r.cohort_summary.copy()
-        cohorts["cohort"] = cohorts["cohort"].fillna("(no cohort)")
-        people = r.learner_summary[[
-            "learner", "cohort", "lessons_started", "lessons_completed", "attempts", "last_activity",
-            "score_pct", "assessment_status", "assessment_pct", "assessment_critical_missed", "assessment_pending",
-        ]].rename(columns={
-            "lessons_started": "lessons started", "lessons_completed": "lessons done", "last_activity": "last activity",
-            "score_pct": "first-try %", "assessment_status": "final assessment", "assessment_pct": "final %",
-            "assessment_critical_missed": "critical missed", "assessment_pending": "awaiting review",
-        })  # fmt: skip
+        people = r.learner_summary
+        lessons = int(people["lessons_total"].max()) if len(people) else 0
+        note = f"<p class='dash-note'>{LABELS['lessons_completed']}: of the {plural(lessons, 'lesson')} with a practice quiz.</p>" if lessons else ""
         self.overview.children = [
-            w.HTML("<h4>Cohorts</h4>" + _html_table(cohorts, css="dash-cohorts", empty="No learners yet.")),
-            w.HTML("<h4>Learners</h4>" + _html_table(people, css="dash-learners-table", empty="No learners match the filters.")),
-        ]
+            w.HTML("<h4>Cohorts</h4>" + self.html_table(r.cohort_summary, report.COHORT_COLUMNS, css="dash-cohorts", empty="No learners yet.")),
+            w.HTML("<h4>Learners</h4>" + self.html_table(people, [
+                "learner", "cohort", "lessons_completed", "score_pct", "assessment_status", "assessment_pct",
+                "assessment_critical_missed", "assessment_pending", "last_activity",
+            ], css="dash-learners-table", empty="No learners match the filters.") + note),
+        ]  # fmt: skip
 
     def _draw_progress(self, r: report.Report) -> None:
         matrix = r.progress_matrix
@@ -223,20 +543,19 @@ class Dashboard:
         if matrix.empty or not len(matrix.columns):
             self.progress.children = [w.HTML("<p class='dash-empty'>No learners match the filters.</p>")]
             return
-        titles = {b.quiz: b.title for b in self.course.banks.values()}
-        head = "".join(f"<th>{escape(titles.get(q, q))}</th>" for q in matrix.columns)
+        head = "".join(f"<th scope='col'>{escape(self.lesson_title(q))}</th>" for q in matrix.columns)
         rows = []
         for learner, statuses in matrix.iterrows():
             cells = []
             for quiz, status in statuses.items():
                 value = pct.at[learner, quiz]
-                label = escape(str(status)) + ("" if pd.isna(value) else f" ({value:.0f}%)")
-                cells.append(f"<td style='background:{STATUS_COLOURS.get(str(status), '#fff')}'>{label}</td>")
-            rows.append(f"<tr><th>{escape(str(learner))}</th>{''.join(cells)}</tr>")
-        legend = " ".join(f"<span style='background:{c};padding:0 .4em'>{escape(s)}</span>" for s, c in STATUS_COLOURS.items())
-        html = (f"<div style='overflow-x:auto'><table class='dash-table dash-matrix'><thead><tr><th>Learner</th>{head}</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table></div><p>{legend}</p>")
-        self.progress.children = [w.HTML(html)]
+                label = escape(_status(status)) + ("" if _missing(value) else f" ({percent(value)})")
+                cells.append(f"<td class='dash-nowrap' style='background:{STATUS_COLOURS.get(str(status), '#fff')}'>{label}</td>")
+            rows.append(f"<tr><th scope='row'>{escape(str(learner))}</th>{''.join(cells)}</tr>")
+        legend = " ".join(f"<span style='background:{c};padding:0 .4em;white-space:nowrap'>{escape(_status(s))}</span>" for s, c in STATUS_COLOURS.items())
+        html_ = (f"<div class='dash-scroll'><table class='dash-table dash-matrix'><thead><tr><th scope='col'>Learner</th>{head}</tr></thead>"
+                 f"<tbody>{''.join(rows)}</tbody></table></div><p>{legend}</p>")
+        self.progress.children = [w.HTML(html_)]
 
     def _draw_scores(self, r: report.Report) -> None:
         summary = r.learner_summary
@@ -248,12 +567,12 @@ class Dashboard:
         figure = _new_figure()
         axes = figure.subplots(1, 2, sharey=True)
         bins = list(range(0, 101, 10))
-        for ax, values, title in ((axes[0], first, "First tries, practice quizzes"), (axes[1], final, "Final assessment, last sitting")):
+        for ax, values, title in ((axes[0], first, "Practice quizzes, first tries"), (axes[1], final, "Final assessment, last sitting")):
             ax.hist(values, bins=bins, color="#5c6bc0", edgecolor="white")
             ax.set_title(title, fontsize=10)
-            ax.set_xlabel("score (%)")
+            ax.set_xlabel("Score (%)")
             ax.set_xlim(0, 100)
-        axes[0].set_ylabel("learners")
+        axes[0].set_ylabel("Learners")
         from matplotlib.ticker import MaxNLocator
 
         axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -261,48 +580,73 @@ class Dashboard:
             mark = self.course.bank(report.FINAL_ASSESSMENT).pass_mark or 0
             axes[1].axvline(mark, color="#b71c1c", linestyle="--", label=f"pass mark {mark:g}%")
             axes[1].legend(fontsize=8, loc="upper left")
-        self.scores.children = [_figure_image(figure, f"Score distribution: {len(first)} learners with practice scores, {len(final)} who took the final assessment.")]
+        caption = (f"How many learners scored how much: {plural(len(first), 'learner')} with a first-try score on the practice quizzes, "
+                   f"{plural(len(final), 'learner')} who took the final assessment.")
+        self.scores.children = [_figure_image(figure, caption)]
 
     def _draw_questions(self, r: report.Report) -> None:
         items = r.item_analysis
         answered = items[items["n"] > 0]
-        flagged = items[items["flags"].fillna("").str.len() > 0]
+        flags = items["flags"].fillna("")
+        to_look_at = items[flags.map(lambda f: any(flag in ACTIONABLE_FLAGS for flag in f.split(", ")))]
+        few = int((flags == "few answers").sum())
+        unanswered = int((items["n"] == 0).sum())
         parts: list[w.Widget] = []
         if not answered.empty:
             figure = _new_figure(6.5, 4)
             ax = figure.subplots()
-            ax.scatter(answered["facility"], answered["discrimination"], s=18 + 4 * answered["n"].clip(upper=30), alpha=0.6, color="#00897b")
+            ax.scatter(100 * answered["facility"], answered["discrimination"], s=18 + 4 * answered["n"].clip(upper=30), alpha=0.6, color="#00897b")
             ax.axhline(0, color="#b71c1c", linewidth=0.8)
             for x in (report.TOO_HARD, report.TOO_EASY):
-                ax.axvline(x, color="grey", linestyle=":", linewidth=0.8)
-            ax.set_xlim(-0.02, 1.02)
-            ax.set_xlabel("facility (share of marks earned on first tries)")
-            ax.set_ylabel("discrimination (r with rest of quiz)")
-            ax.set_title("Questions: difficulty against discrimination", fontsize=10)
-            parts.append(_figure_image(figure, "Each dot is a question (bigger: more learners). Left of the dotted line: too hard; right: too easy; below the red line: stronger learners did worse on it."))
-        shown = items.assign(critical=items["critical"].map({True: "yes", False: ""}))
-        parts.append(w.HTML("<h4>Flagged questions</h4>" + _html_table(flagged, css="dash-flagged", empty="No question is flagged.")))
-        parts.append(w.HTML("<h4>Every question</h4>" + _html_table(shown, css="dash-items", empty="The course has no questions.")))
+                ax.axvline(100 * x, color="grey", linestyle=":", linewidth=0.8)
+            ax.set_xlim(-2, 102)
+            ax.set_xlabel("First-try score (%): share of the marks learners earned")
+            ax.set_ylabel("Stronger learners did better\n(discrimination, −1 to 1)")
+            ax.set_title("Each question: how hard, and whether stronger learners did better", fontsize=10)
+            parts.append(_figure_image(
+                figure,
+                f"Each dot is a question (bigger: more learners). Left of the dotted line at {report.TOO_HARD:.0%}: too hard; "
+                f"right of the one at {report.TOO_EASY:.0%}: too easy; below the red line: stronger learners did worse on it. "
+                f"A question answered by fewer than {report.MIN_FOR_DISCRIMINATION} learners has no dot.",
+            ))
+        columns = ["quiz", "question", "critical", "n", "facility", "discrimination", "flags"]
+        look = self.html_table(to_look_at, columns, css="dash-flagged", empty="No question stands out so far.")
+        waiting = []
+        if few:
+            waiting.append(f"{plural(few, 'question')} {'has' if few == 1 else 'have'} fewer answers than that")
+        if unanswered:
+            waiting.append(f"{plural(unanswered, 'question')} {'has' if unanswered == 1 else 'have'} none")
+        note = (f"<p class='dash-note'>A question is judged once at least {report.MIN_ANSWERS} learners have answered it. "
+                f"So far {' and '.join(waiting)}.</p>") if waiting else ""
+        parts.append(w.HTML("<h4>Questions to look at</h4>" + look + note))
+        every = self.html_table(items, ["quiz", "question", "type", "critical", "n", "pending", "facility", "discrimination", "flags"],
+                                css="dash-items", empty="The course has no questions.")
+        parts.append(w.HTML(f"<details><summary><b>Every question</b> ({plural(len(items), 'row')}: click to show)</summary>{every}</details>"))
         self.questions.children = parts
 
     def _draw_options(self, r: report.Report) -> None:
         table = r.distractors
         answered = table[table["n"] > 0]
-        choices = [(f"{q} ({quiz})", q) for quiz, q in answered[["quiz", "question"]].drop_duplicates().itertuples(index=False)]
-        if not choices:
+        pairs = list(answered[["quiz", "question"]].drop_duplicates().itertuples(index=False, name=None))
+        if not pairs:
             self.options.children = [w.HTML("<p class='dash-empty'>No choice question has been answered yet.</p>")]
             return
-        pick = w.Dropdown(description="Question", options=choices, style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+        choices = [(f"{self.lesson_title(quiz)}: {self.question_text(q)}", (quiz, q)) for quiz, q in pairs]
+        pick = w.Dropdown(description="Question", options=choices, style={"description_width": "initial"}, layout=w.Layout(width="auto", max_width="100%"))
         body = w.HTML()
 
         def show(_change: Any = None) -> None:
-            rows = table[table["question"] == pick.value][["option", "text", "correct", "chosen", "n", "share"]]
-            rows = rows.assign(correct=rows["correct"].map({True: "right", False: ""}))
+            quiz, question = pick.value
+            rows = table[(table["quiz"] == quiz) & (table["question"] == question)]
+            rows = rows.assign(text=[t if isinstance(t, str) else f"(option “{o}”, no longer in the question)" for o, t in zip(rows["option"], rows["text"])])
             try:
-                prompt = markdown(self.course.question(pick.value)[1].prompt)
+                prompt = markdown(self.course.question(question)[1].prompt)
             except KeyError:
                 prompt = "<p>(no longer in the course)</p>"
-            body.value = f"<div class='dash-prompt'>{prompt}</div>" + _html_table(rows, css="dash-distractors", empty="No answers.")
+            n = int(rows["n"].max()) if len(rows) else 0
+            body.value = (f"<div class='dash-prompt'>{prompt}</div><p class='dash-note'>{plural(n, 'learner')} answered it "
+                          f"({escape(self.lesson_title(quiz))}, first tries).</p>"
+                          + self.html_table(rows, ["text", "correct", "chosen", "share"], css="dash-distractors", empty="No answers."))
 
         pick.observe(lambda change: self._safely(show), names="value")
         show()
@@ -313,8 +657,9 @@ class Dashboard:
         if queue.empty:
             self.review.children = [w.HTML("<p class='dash-empty'>No written answers wait for a review.</p>")]
             return
-        cards: list[w.Widget] = [w.HTML(f"<p>{len(queue)} written answer{'s' * (len(queue) != 1)} wait for a review, oldest first"
-                                        f"{f' (the first {REVIEWS_SHOWN} shown)' if len(queue) > REVIEWS_SHOWN else ''}.</p>")]
+        shown = f" (the first {REVIEWS_SHOWN} shown)" if len(queue) > REVIEWS_SHOWN else ""
+        verb = "waits" if len(queue) == 1 else "wait"
+        cards: list[w.Widget] = [w.HTML(f"<p>{plural(len(queue), 'written answer')} {verb} for a review, oldest first{shown}.</p>")]
         for row in queue.head(REVIEWS_SHOWN).itertuples(index=False):
             cards.append(self._review_card(row))
         self.review.children = cards
@@ -323,40 +668,49 @@ class Dashboard:
         prompt = markdown(row.prompt) if isinstance(row.prompt, str) else "<p>(question no longer in the course)</p>"
         model = markdown(row.model_answer) if isinstance(row.model_answer, str) else ""
         answer = escape(str(row.answer)).replace("\n", "<br>")
+        top = row.max_score
         header = w.HTML(
-            f"<div class='dash-review-item'><b>{escape(str(row.learner))}</b> — {escape(str(row.quiz))} / {escape(str(row.question))}, "
-            f"{row.answered_at:%Y-%m-%d %H:%M} UTC<div class='dash-prompt'>{prompt}</div>"
+            f"<div class='dash-review-item'><b>{escape(str(row.learner))}</b> · {escape(self.lesson_title(row.quiz))} · "
+            f"{escape(self.when(row.answered_at))}<div class='dash-prompt'>{prompt}</div>"
             f"<blockquote class='dash-answer'>{answer}</blockquote>"
             f"<details><summary>What a good answer says</summary>{model}</details></div>"
         )
-        score = w.BoundedFloatText(value=0, min=0, max=float(row.max_score), step=0.5, description=f"Score (0–{row.max_score:g})", style={"description_width": "initial"})
-        comment = w.Textarea(placeholder="Comment for the learner (optional)", description="Comment", layout=w.Layout(width="60%"))
+        score = w.Text(value="", placeholder=f"0 to {top:g}", description=f"Score (0 to {top:g})", style={"description_width": "initial"}, layout=w.Layout(width="13em"))
+        comment = w.Textarea(placeholder="Comment for the learner (optional)", description="Comment", layout=w.Layout(width="100%", max_width="40em"))
         save = w.Button(description="Save review", button_style="primary", icon="check")
         message = w.HTML("")
-        card = w.VBox([header, w.HBox([score, save]), comment, message])
+        card = w.VBox([header, self._row([score, save]), comment, message])
         card.add_class("dash-review-card")
         card.add_class(f"dash-review-{row.key}")
 
+        def refuse(text: str) -> None:
+            message.value = f"<div class='dash-error' role='alert'>{escape(text)}</div>"
+
         def saved(_button: w.Button) -> None:
-            with _guard(lambda text: setattr(message, "value", f"<div class='dash-error' role='alert'>{escape(text)}</div>")):
+            with _guard(refuse):
+                value, problem = review_score(score.value, top)
+                if problem:
+                    refuse(problem)
+                    return
                 if not self.reviewer.value.strip():
-                    message.value = "<div class='dash-error' role='alert'>Type your name in “Your name” at the top first.</div>"
+                    refuse("Type your name in “Your name” at the top first.")
                     return
                 try:
-                    report.record_review(self.store, row.key, score.value, self.reviewer.value.strip(), comment.value)
+                    report.record_review(self.store, row.key, value, self.reviewer.value.strip(), comment.value)
                 except StoreError as error:
-                    message.value = f"<div class='dash-error' role='alert'>{escape(str(error))}</div>"
+                    refuse(str(error))
                     return
-                message.value = f"<div class='dash-ok' role='status'>Saved: {score.value:g} of {row.max_score:g}.</div>"
-                save.disabled = True
+                message.value = f"<div class='dash-ok' role='status'>Saved: {value:g} of {top:g}.</div>"
+                save.disabled = score.disabled = True
 
         save.on_click(saved)
         return card
 
     def _draw_regrade(self, regraded: pd.DataFrame) -> None:
-        note = ("<p>Every stored answer graded again with the current question banks. A row here means the stored score "
-                "differs: the question was changed after the answer (the new key counts in the report), or the database was edited.</p>")
-        self.regrading.children = [w.HTML(note + _html_table(regraded, css="dash-regrade-table", empty="Every stored score agrees with the current banks."))]
+        # What a row here means is the notebook's text above this section (not repeated here).
+        columns = ["learner", "quiz", "question", "answered_at", "response", "stored_score", "regraded_score", "max_score", "reason"]
+        readable = regraded.assign(response=[self.answer_text(q, a) for q, a in zip(regraded["question"], regraded["response"])])
+        self.regrading.children = [w.HTML(self.html_table(readable, columns, css="dash-regrade-table", empty="Every stored score agrees with the current question banks."))]
 
     def _draw_exports(self) -> None:
         tables = {
@@ -377,28 +731,13 @@ class Dashboard:
         xapi = w.Button(description="xAPI statements (JSON)", layout=w.Layout(width="auto"))
         xapi.on_click(lambda _b: self._safely(lambda: self.export("xapi")))
         buttons.append(xapi)
-        self.exports.children = [w.HBox(buttons[:4]), w.HBox(buttons[4:]), self.export_result]
-
-    def table(self, name: str) -> pd.DataFrame:
-        """One of the dashboard's tables, as filtered now."""
-        r = self.result
-        assert r is not None and self.regraded is not None
-        frames = {
-            "learners": r.learner_summary,
-            "progress": r.progress_pct.reset_index(),
-            "questions": r.item_analysis,
-            "options": r.distractors,
-            "answers": r.answers,
-            "review-queue": r.review_queue,
-            "regrade": self.regraded,
-        }
-        return frames[name]
+        self.exports.children = [self._row(buttons), self.export_result]
 
     def export(self, name: str) -> Path:
         """Write a table (CSV) or the xAPI statements (JSON) under the data folder; offer a download link."""
         folder = config.data_dir() / "exports"
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
+        stamp = localtime.local(datetime.now(timezone.utc), self.zone).strftime("%Y%m%d-%H%M%S")
         if name == "xapi":
             from course import xapi
 
@@ -413,7 +752,7 @@ class Dashboard:
         if size <= LINK_LIMIT:
             data = base64.b64encode(path.read_bytes()).decode("ascii")
             link = f" <a download='{escape(path.name)}' href='data:{mime};base64,{data}'>Download {escape(path.name)}</a>"
-        self.export_result.value = f"<p class='dash-export-done'>Written to <code>{escape(str(path))}</code> ({size:,} bytes).{link}</p>"
+        self.export_result.value = f"<p class='dash-export-done'>Written to <code>{escape(str(path))}</code> ({plural(size, 'byte')}).{link}</p>"
         return path
 
     def _draw_learners(self, names: list[str]) -> None:
@@ -423,12 +762,14 @@ class Dashboard:
         who = w.Dropdown(description="Learner", options=names, style={"description_width": "initial"})
         cohort = w.Text(description="Cohort", placeholder="e.g. 2026-11 nurses", style={"description_width": "initial"})
         set_cohort = w.Button(description="Set cohort", icon="users")
-        retake = w.Button(description="Allow a retake of the final assessment", icon="redo", layout=w.Layout(width="auto"))
+        retake = w.Button(description="Allow a retake of the final assessment", icon="redo", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
         message = w.HTML("")
 
         def on_cohort(_b: w.Button) -> None:
-            self.store.set_cohort(who.value, cohort.value.strip() or None)
-            message.value = f"<div class='dash-ok' role='status'>{escape(who.value)}: cohort “{escape(cohort.value.strip()) or 'none'}”.</div>"
+            chosen = cohort.value.strip()
+            self.store.set_cohort(who.value, chosen or None)
+            said = f"cohort “{escape(chosen)}”" if chosen else "no cohort"
+            message.value = f"<div class='dash-ok' role='status'>{escape(who.value)}: {said}.</div>"
 
         def on_retake(_b: w.Button) -> None:
             if not self.reviewer.value.strip():
@@ -439,4 +780,37 @@ class Dashboard:
 
         set_cohort.on_click(lambda b: self._safely(lambda: on_cohort(b)))
         retake.on_click(lambda b: self._safely(lambda: on_retake(b)))
-        self.learners.children = [w.HBox([who, cohort, set_cohort]), retake, message]
+        self.learners.children = [self._row([who, cohort, set_cohort]), retake, message]
+
+
+def review_score(typed: str, maximum: float) -> tuple[float, str | None]:
+    """A trainer's typed score (``1``, ``1.5``, ``1,5``) and None; or NaN and the one-line reason it cannot be stored."""
+    ask = f"Type a score from 0 to {maximum:g}."
+    text = (typed or "").strip()
+    if not text:
+        return math.nan, ask
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return math.nan, f"“{text}” is not a number. {ask}"
+    if not math.isfinite(value):
+        return math.nan, f"“{text}” is not a number. {ask}"
+    if value < 0 or value > maximum + report.TOLERANCE:
+        return math.nan, f"{value:g} is outside 0 to {maximum:g}. {ask}"
+    return value, None
+
+
+def _figure_image(figure: Any, alt: str) -> w.Widget:
+    """A matplotlib figure as a PNG image widget with a caption (works in JupyterLab, Voila, nbclient)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    image = w.Image(value=buffer.getvalue(), format="png", layout=w.Layout(max_width="min(720px, 100%)", height="auto"))
+    image.add_class("dash-plot")
+    caption = w.HTML(f"<p class='dash-caption'><i>{escape(alt)}</i></p>")
+    return w.VBox([image, caption])
+
+
+def _new_figure(width: float = 6.5, height: float = 3.2) -> Any:
+    from matplotlib.figure import Figure  # no pyplot: no global state, no backend needed
+
+    return Figure(figsize=(width, height))
