@@ -9,7 +9,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)   # JupyterLab refuses root without it (containers)
 
-.PHONY: lab test validate bench dashboard figures install clean
+.PHONY: lab author test validate lessons bench dashboard figures install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start JupyterLab on the course, with the embedded SQLite results store in var/.
+# The learner's course: Voila (code hidden, every lesson runs as it opens) served by Jupyter Server,
+# opening on the course home; the course's Voila template is found through JUPYTER_PATH. The
+# synchronous contents manager: Voila 0.5 inlines a lesson's figures through it, and fails with the
+# asynchronous default of Jupyter Server 2 (a markdown image ends the page with a TypeError).
+COURSE_VIEW := JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" $(BIN)/jupyter server \
+	--ServerApp.root_dir="$(CURDIR)/notebooks" --ServerApp.default_url=/voila/render/home.ipynb \
+	--VoilaConfiguration.template=course --ServerApp.open_browser=True \
+	--ServerApp.contents_manager_class=jupyter_server.services.contents.filemanager.FileContentsManager --port=$(PORT) $(ROOT_OK)
+
+## Open the course as a learner sees it (the course home), with the embedded SQLite results store in var/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_OK) notebooks/00_welcome.ipynb
+	$(COURSE_VIEW)
+
+## For course authors: JupyterLab on the lesson notebooks, code and all.
+author: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_OK) notebooks/home.ipynb
 
 ## Run the whole test suite (what CI runs).
 test: $(STAMP)
@@ -30,6 +43,10 @@ test: $(STAMP)
 ## Check every question bank in quizzes/.
 validate: $(STAMP)
 	$(BIN)/course validate
+
+## Write the lessons' generated cells (printed questions for readers without the course, links) from the banks.
+lessons: $(STAMP)
+	$(BIN)/course lessons
 
 ## Print the benchmark table, each figure with its target (see README, "Benchmarks"). QUICK=1 for a smaller run.
 bench: $(STAMP)

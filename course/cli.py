@@ -1,6 +1,7 @@
 """The ``course`` command line, for course authors and trainers.
 
     course validate [PATH ...]          check question banks
+    course lessons [--check]             write the lessons' generated cells (printed questions, links)
     course report                        progress, scores and item analysis
     course export --format csv|xapi      every answer, for a spreadsheet or an LRS
     course review                        free-text answers waiting for a trainer; score one
@@ -218,6 +219,24 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lessons(args: argparse.Namespace) -> int:
+    from course.bank import load_course
+    from course.lessons import notebooks_to_sync, sync_notebook
+
+    course = load_course()
+    paths = notebooks_to_sync(config.notebooks_dir(), course)
+    changed = [p for p in paths if sync_notebook(p, course, write=not args.check)]
+    if args.check:
+        if changed:
+            names = ", ".join(p.name for p in changed)
+            print(f"{_plural(len(changed), 'notebook')} out of date with the question banks ({names}): run `make lessons`", file=sys.stderr)
+            return 1
+        print(f"ok: {_plural(len(paths), 'notebook')} up to date")
+        return 0
+    print(f"updated {len(changed)} of {_plural(len(paths), 'notebook')}" + (f": {', '.join(p.name for p in changed)}" if changed else ""))
+    return 0
+
+
 def _sync(args: argparse.Namespace) -> int:
     from course.store import ResultsStore, StoreError
 
@@ -327,6 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = command("validate", _validate, "check question banks", "Check question banks and print every problem as 'file:line: question-id: field: message'.")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="a bank file or a folder of banks (default: quizzes/)")
     validate.add_argument("--no-lessons", action="store_true", help="do not check sections against the lesson notebooks")
+
+    lessons = command(
+        "lessons", _lessons, "write the lessons' generated cells",
+        "Write, from the question banks, the cells of each lesson that a reader without the running course sees "
+        "(the printed questions, never their keys) and the links between lessons. Run it after changing a bank or a lesson.",
+    )  # fmt: skip
+    lessons.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook is out of date")
 
     sync = command(
         "sync", _sync, "send answers waiting in the outbox",

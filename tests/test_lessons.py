@@ -412,3 +412,32 @@ def test_choice_distractors_have_feedback(banks):
         for o in q.options if not o.correct and not o.feedback
     ]
     assert not missing, missing
+
+
+# --- generated cells (course.lessons) ------------------------------------------------------------
+
+
+def test_every_notebook_is_in_step_with_the_banks():
+    """The printed questions and the links between lessons are written from the banks (`make lessons`)."""
+    from course.bank import load_course
+    from course.lessons import notebooks_to_sync, sync_notebook
+
+    course = load_course(QUIZ_DIR)
+    paths = notebooks_to_sync(NOTEBOOK_DIR, course)
+    assert {p.name for p in paths} >= {"home.ipynb", *(p.name for p in LESSONS)}
+    stale = [p.name for p in paths if sync_notebook(p, course, write=False)]
+    assert not stale, f"out of date with the question banks: {stale}; run `make lessons`"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_quiz_cell_has_its_printed_questions_and_hidden_code(path, banks):
+    nb = read(path)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"{path.name} cell {index}: code shown"
+        if "show_quiz(" in cell.source:
+            before = nb.cells[index - 1]
+            assert "static-only" in before.metadata.get("tags", []), f"{path.name} cell {index}: no printed questions before the quiz"
+    links = [c.source for c in nb.cells if "course-nav" in c.metadata.get("tags", [])]
+    assert len(links) == 2 and all("(home.ipynb)" in link for link in links)
