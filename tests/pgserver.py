@@ -4,6 +4,10 @@ Uses Debian's binaries in /usr/lib/postgresql/<version>/bin (the newest). As roo
 ``postgresql`` package if it is missing and runs the server as the unprivileged ``postgres`` user.
 The server listens on 127.0.0.1 (a free port) and on a unix socket inside the temporary folder;
 it trusts local connections, so the URL needs no password.
+
+``start_server(password=...)`` makes a server that requires a password instead: scram-sha-256
+for TCP and unix-socket connections alike, the ``postgres`` superuser's password set by initdb
+(from a file, so it is never on a command line), and :attr:`PostgresServer.url` carrying it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -62,8 +67,9 @@ def ensure_bindir() -> Path:
 class PostgresServer:
     """One PostgreSQL cluster in a temporary folder."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, password: str | None = None) -> None:
         self.bindir = bindir
+        self.password = password  # None: trust authentication (no password)
         self.user = _server_user()
         self.base = Path(tempfile.mkdtemp(prefix="course-pg-"))
         self.data = self.base / "data"
@@ -82,15 +88,34 @@ class PostgresServer:
         """The SQLAlchemy URL of the ``postgres`` database."""
         return self.database_url("postgres")
 
-    def database_url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+    def database_url(self, database: str, user: str = "postgres", password: str | None = None) -> str:
+        """The URL of ``database`` as ``user`` (the superuser's password if the server has one)."""
+        if password is None and user == "postgres":
+            password = self.password
+        credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+        return f"postgresql+psycopg://{credentials}@127.0.0.1:{self.port}/{database}"
 
     def init(self) -> None:
-        """initdb: trust authentication, UTF-8, C locale, no fsync (a test cluster)."""
-        self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C", "--no-sync",
-        )  # fmt: skip
+        """initdb: UTF-8, C locale, no fsync (a test cluster); trust, or scram-sha-256 with a password."""
+        if self.password is None:
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                "-E", "UTF8", "--locale=C", "--no-sync",
+            )  # fmt: skip
+            return
+        pwfile = self.base / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        os.chmod(pwfile, 0o600)
+        if self.user is not None:
+            entry = pwd.getpwnam(self.user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        try:
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres", "-A", "scram-sha-256",
+                f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C", "--no-sync",
+            )  # fmt: skip
+        finally:
+            pwfile.unlink(missing_ok=True)
 
     def start(self, attempts: int = 3) -> None:
         """Start on a free port (a new one if another process took it meanwhile)."""
@@ -147,9 +172,12 @@ class PostgresServer:
             return ""
 
 
-def start_server() -> PostgresServer:
-    """A new cluster, initialised and running; PostgresUnavailable if that cannot be done."""
-    server = PostgresServer(ensure_bindir())
+def start_server(password: str | None = None) -> PostgresServer:
+    """A new cluster, initialised and running; PostgresUnavailable if that cannot be done.
+
+    With ``password``, every connection needs it (scram-sha-256); the superuser is ``postgres``.
+    """
+    server = PostgresServer(ensure_bindir(), password=password)
     try:
         server.init()
         server.start()
@@ -159,10 +187,10 @@ def start_server() -> PostgresServer:
     return server
 
 
-def start_or_skip() -> PostgresServer:
+def start_or_skip(password: str | None = None) -> PostgresServer:
     """A running throwaway server; else skip the test (fail it when CI=true) with the reason."""
     try:
-        return start_server()
+        return start_server(password)
     except PostgresUnavailable as error:
         reason = str(error)
     if os.environ.get("CI") == "true":
