@@ -273,11 +273,14 @@ class ResultsStore:
         *,
         outbox: Path | None = None,
         busy_timeout: float = 5.0,
+        pool_size: int = 1,
     ) -> None:
+        """``pool_size``: connections kept open (4 more may open when busy); one for a lesson
+        kernel, as many as its threads for the course service."""
         self.url = url or config.database_url()
         self.outbox = Path(outbox) if outbox is not None else config.outbox_path()
         self.busy_timeout = busy_timeout
-        self._engine = _create_engine(self.url, busy_timeout)
+        self._engine = _create_engine(self.url, busy_timeout, pool_size)
         self._writer = self._engine.execution_options(course_write=True)
         self._opened = False
 
@@ -687,11 +690,14 @@ class ResultsStore:
             log.info("the outbox %s could not be sent yet", self.outbox, exc_info=True)
 
 
-def _create_engine(url: str, busy_timeout: float) -> Engine:
-    parsed = make_url(url)
+def _create_engine(url: str, busy_timeout: float, pool_size: int = 1) -> Engine:
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError:
+        raise StoreError(f"The results database URL is not a database URL: {url!r} (e.g. sqlite:///var/results.sqlite or postgresql+psycopg://user@host/db).") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        pool = {"pool_size": 1, "max_overflow": 4} if _is_file_database(parsed.database) else {}
+        pool = {"pool_size": pool_size, "max_overflow": 4} if _is_file_database(parsed.database) else {}
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout}, **pool)
         _configure_sqlite(engine, busy_timeout)
         return engine
@@ -699,7 +705,7 @@ def _create_engine(url: str, busy_timeout: float) -> Engine:
         return create_engine(
             parsed,
             pool_pre_ping=True,
-            pool_size=1,
+            pool_size=pool_size,
             max_overflow=4,
             pool_timeout=busy_timeout,
             connect_args={"connect_timeout": max(2, math.ceil(busy_timeout))},

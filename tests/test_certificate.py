@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader

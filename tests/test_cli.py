@@ -38,7 +38,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
-    assert set(commands) == {"validate", "sync", "report", "export", "review", "certificate", "cohort", "retake"}
+    assert set(commands) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "retake", "waive", "audit", "serve"}
     for command in commands:
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])

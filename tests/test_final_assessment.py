@@ -15,7 +15,7 @@ import yaml
 
 from course import widgets as W
 from course.assessment import draw
-from course.bank import Matching, MultipleChoice, Numeric, Ordering, SingleChoice, TrueFalse, check_course, load_course
+from course.bank import check_course, load_course
 from course.grading import grade
 from course.progress import learner_progress
 from course.paper import Paper

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from course import widgets as W
-from course.store import ResultsStore
 from driving import bank_question, give, on_paper
 from seed import key_response
 

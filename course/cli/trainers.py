@@ -1,0 +1,219 @@
+"""The trainer's commands: report, review, export, certificate, cohort, retake, waive, audit, sync.
+
+Each works on the results database (``--db``) or, on JupyterHub, through the course service as the
+trainer the hub names (see :mod:`course.cli.common`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from course.cli.common import CommandError, _actor, _filters, _open, _plural, _print_table, _service, _Steps, _table, _trainer_client
+
+
+def _report(args: argparse.Namespace) -> int:
+    frame = _table(args.table, args)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+    elif args.format == "json":
+        print(frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False))
+    else:
+        _print_table(frame, args.table)
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from course.safe_text import for_terminal
+
+    if args.key is None:
+        queue = _table("review", args)
+        if queue.empty:
+            print("no written answers wait for a review")
+            return 0
+        for row in queue.itertuples(index=False):
+            print(for_terminal(f"--- {row.key}  {row.learner}  {row.quiz}/{row.question}  {row.answered_at:%Y-%m-%d %H:%M} UTC  (0 to {row.max_score:g} points)"))
+            print(for_terminal(f"question: {row.prompt}", keep_newlines=True))
+            print(for_terminal(f"answer:   {row.answer}", keep_newlines=True))
+            if args.model:
+                print(for_terminal(f"a good answer: {row.model_answer}", keep_newlines=True))
+        print(f"\n{_plural(len(queue), 'answer')} to review. Score one with: course review KEY --score N --reviewer NAME [--comment TEXT]")
+        return 0
+    if args.score is None:
+        raise CommandError("to score an answer give --score and --reviewer (to list them, run course review without KEY)")
+    reviewer = _actor(args, "--reviewer")
+    if _service(args):
+        row = _trainer_client(args).review(args.key, args.score, args.comment or "")
+    else:
+        from course import trainer
+
+        course, store = _open(args)
+        with store:
+            row = trainer.review(store, course, args.key, args.score, by=reviewer, comment=args.comment or "")
+    print(f"saved: {row['learner']}, {row['question']}: {args.score:g} of {row['max_score']:g} (by {reviewer})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    course, store = _open(args)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CommandError(f"cannot write {out}: the folder {out.parent} does not exist")
+    with store:
+        if args.format == "xapi":
+            from course import xapi
+
+            if args.cohort or args.learner or args.quiz or args.until:
+                raise CommandError("--format xapi takes --since only (an LRS needs every statement of a learner's sitting)")
+            steps = _Steps(["read", "write"], "export")
+            try:
+                statements = xapi.statements(store, course, homepage=args.homepage, since=args.since)
+                steps("built the statements")
+                xapi.write(statements, out)
+                steps("wrote the file")
+            finally:
+                steps.close()
+            print(f"wrote {_plural(len(statements), 'xAPI statement')} to {out}")
+            return 0
+        from course import report
+        from course.files import replace_file
+
+        steps = _Steps(["read", "write"], "export")
+        try:
+            frame = report.answers(store, course, _filters(args))
+            steps("read the store")
+            replace_file(out, report.to_csv(frame))
+            steps("wrote the file")
+        finally:
+            steps.close()
+        print(f"wrote {_plural(len(frame), 'answer')} to {out}")
+    return 0
+
+
+def _certificate(args: argparse.Namespace) -> int:
+    from course.certificate import NotEligible, _slug
+
+    out = Path(args.out)
+    trainer_name = _actor(args, "--trainer") if _service(args) or args.trainer else None
+    if _service(args):
+        from course.client import ServiceError
+
+        try:
+            pdf = _trainer_client(args).certificate(args.learner)
+        except ServiceError as refusal:
+            print(f"no certificate: {refusal}", file=sys.stderr)
+            return 1
+        path = out / f"certificate-{_slug(args.learner)}.pdf" if out.is_dir() else out
+        from course.files import replace_file
+
+        replace_file(path, pdf)
+        print(f"wrote {path} (issued by {trainer_name}, recorded in the audit trail)")
+        return 0
+    from course import trainer
+    from course.store import local_actor
+
+    course, store = _open(args)
+    with store:
+        try:
+            path = trainer.certificate(store, course, args.learner, out, by=trainer_name or local_actor())
+        except NotEligible as refusal:
+            print(f"no certificate: {refusal.reason}", file=sys.stderr)
+            return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def _cohort(args: argparse.Namespace) -> int:
+    from course import trainer
+
+    cohort = args.cohort or None
+    if _service(args):
+        _trainer_client(args).set_cohort(args.learner, cohort)
+    else:
+        from course.store import ResultsStore, local_actor
+
+        with ResultsStore(args.db) as store:
+            trainer.set_cohort(store, args.learner, cohort, by=args.trainer or local_actor())
+    print(f"{args.learner}: cohort {args.cohort!r}" if args.cohort else f"{args.learner}: no cohort")
+    return 0
+
+
+def _retake(args: argparse.Namespace) -> int:
+    from course import trainer
+
+    who = _actor(args, "--trainer")
+    if _service(args):
+        title = _trainer_client(args).allow_retake(args.learner, args.quiz)["title"]
+    else:
+        course, store = _open(args)
+        with store:
+            title = trainer.allow_retake(store, course, args.learner, args.quiz, by=who)
+    print(f"{args.learner} may take {title!r} once more (allowed by {who})")
+    return 0
+
+
+def _waive(args: argparse.Namespace) -> int:
+    from course import trainer
+
+    who = _actor(args, "--trainer")
+    if _service(args):
+        title = _trainer_client(args).waive(args.learner, args.quiz, args.reason)["title"]
+    else:
+        course, store = _open(args)
+        with store:
+            title = trainer.waive(store, course, args.learner, args.quiz, by=who, reason=args.reason)
+    print(f"{args.learner} may sit {title!r} before finishing its lessons (waived by {who}: {args.reason})")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from course.safe_text import for_terminal
+
+    if _service(args):
+        entries = _trainer_client(args).audit(args.learner, args.action)
+    else:
+        from course.store import ResultsStore
+
+        with ResultsStore(args.db) as store:
+            entries = [
+                {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "learner": e.learner, "subject": e.subject, "before": e.before, "after": e.after}
+                for e in store.audit(learner=args.learner, action=args.action)
+            ]
+    if args.format == "json":
+        print(json.dumps(entries, indent=1, ensure_ascii=False))
+        return 0
+    if not entries:
+        print("no trainer actions recorded" + (f" for {args.learner}" if args.learner else ""))
+        return 0
+    for e in entries:
+        when = datetime.fromisoformat(e["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+        change = f"{_brief(e['before'])} -> {_brief(e['after'])}" if e["before"] is not None else _brief(e["after"])
+        print(for_terminal(f"{when}  {e['actor']}  {e['action']}  {e['learner'] or '-'}  {e['subject'] or ''}  {change}"))
+    print(f"{_plural(len(entries), 'action')}")
+    return 0
+
+
+def _brief(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v!r}" for k, v in value.items() if k != "comment" or v)
+    return "" if value is None else str(value)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from course.store import ResultsStore, StoreError
+
+    with ResultsStore(args.db) as store:
+        waiting = store.pending_outbox()
+        if not waiting:
+            print(f"nothing to send: the outbox {store.outbox} is empty")
+            return 0
+        try:
+            result = store.sync()
+        except StoreError as error:
+            print(f"not sent: {error}", file=sys.stderr)
+            return 1
+    print(f"sent {_plural(result.sent, 'answer')}; {result.remaining} still waiting")
+    return 0 if result.remaining == 0 else 1

@@ -1,0 +1,131 @@
+"""What a trainer can do, with its checks and its audit trail: one place for the command line and the course service.
+
+Each action checks what it is asked (the learner exists, the quiz is an assessment, the answer is a
+written one) and raises :class:`TrainerError` with a message for the trainer when it cannot be
+done; the store writes the action to the audit trail in the same transaction as the change.
+``by`` is who acts: the hub user on JupyterHub, else the name given (or this computer's user).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from course.bank import Course
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from course.report import Filters
+    from course.store import ResultsStore
+
+TABLES = {
+    "learners": "one row per learner: lessons, scores, final assessment (default)",
+    "progress": "learners x lessons: status of each lesson",
+    "cohorts": "one row per cohort",
+    "questions": "item analysis: facility, discrimination, flags",
+    "options": "how often each option of each choice question was chosen",
+    "regrade": "stored scores the current banks no longer give",
+    "review": "written answers waiting for a trainer",
+}
+_DETAIL = ("options", "regrade", "review")
+
+
+class TrainerError(ValueError):
+    """The action cannot be done as asked; the message says why, in a trainer's words."""
+
+
+def table(name: str, store: ResultsStore, course: Course, filters: Filters | None = None, *, step: Any = None) -> pd.DataFrame:
+    """One table of the trainer's report (see :data:`TABLES`); ``step(label)`` is called after each part."""
+    from course import report
+
+    if name not in TABLES:
+        raise TrainerError(f"there is no table {name!r}; the tables are: {', '.join(TABLES)}")
+    data = report.load(store, filters, detail=name in _DETAIL)
+    if step:
+        step("read the store")
+    frame = {
+        "learners": lambda: report.learner_summary(data, course),
+        "progress": lambda: report.progress_matrix(data, course).reset_index(),
+        "cohorts": lambda: report.cohort_summary(data, course),
+        "questions": lambda: report.item_analysis(data, course),
+        "options": lambda: report.distractors(data, course),
+        "regrade": lambda: report.regrade(data, course),
+        "review": lambda: report.review_queue(data, course),
+    }[name]()
+    if step:
+        step(name)
+    return frame
+
+
+def _learner(store: ResultsStore, name: str) -> None:
+    if name not in {learner.name for learner in store.learners()}:
+        raise TrainerError(f"there is no learner named {name!r}")
+
+
+def _assessment(course: Course, quiz: str) -> Any:
+    try:
+        bank = course.bank(quiz)
+    except KeyError:
+        raise TrainerError(f"there is no quiz {quiz!r}") from None
+    if bank.mode != "assessment":
+        raise TrainerError(f"{quiz!r} is a practice quiz: learners may retry it at any time")
+    return bank
+
+
+def review(store: ResultsStore, course: Course, key: str, score: float, *, by: str, comment: str = "") -> dict[str, Any]:
+    """Score a written answer; returns the learner, question and maximum of the answer scored."""
+    from course import report
+    from course.records import StoreError
+
+    try:
+        row = report.record_review(store, key, score, by, comment, course=course)
+    except StoreError as error:
+        raise TrainerError(str(error)) from None
+    return {"learner": row["learner"], "question": row["question"], "max_score": float(row["max_score"]), "score": float(score)}
+
+
+def allow_retake(store: ResultsStore, course: Course, learner: str, quiz: str, *, by: str) -> str:
+    """Let a learner sit an assessment once more; returns the assessment's title."""
+    bank = _assessment(course, quiz)
+    _learner(store, learner)
+    store.allow_retake(learner, quiz, trainer=by)
+    return bank.title
+
+
+def set_cohort(store: ResultsStore, learner: str, cohort: str | None, *, by: str) -> None:
+    """Put a learner in a cohort (None or "": in none)."""
+    _learner(store, learner)
+    store.set_cohort(learner, cohort or None, by=by)
+
+
+def waive(store: ResultsStore, course: Course, learner: str, quiz: str, *, by: str, reason: str) -> str:
+    """Let a learner sit an assessment before finishing its lessons; returns its title."""
+    bank = _assessment(course, quiz)
+    _learner(store, learner)
+    if not reason.strip():
+        raise TrainerError("say why the lessons are waived (it is kept in the audit trail)")
+    store.waive(learner, quiz, by=by, reason=reason.strip())
+    return bank.title
+
+
+def certificate(store: ResultsStore, course: Course, learner: str, out: Path | str, *, by: str) -> Path:
+    """Write the learner's certificate and record that it was issued; NotEligible (nothing written) otherwise."""
+    from course.certificate import certificate as write_certificate
+    from course.progress import final_result
+
+    path = write_certificate(course, store, learner, out)
+    result = final_result(course, store, learner)
+    assert result is not None
+    store.record_certificate(
+        learner, by=by,
+        details={"submission": result.submission, "sitting": result.sitting, "percent": round(result.percent, 2), "passed_on": result.date.isoformat(), "course_version": course.version},
+    )  # fmt: skip
+    return path
+
+
+def certificate_pdf(store: ResultsStore, course: Course, learner: str, *, by: str) -> bytes:
+    """The certificate as PDF bytes (for the course service), recorded as issued."""
+    with tempfile.TemporaryDirectory() as folder:
+        return certificate(store, course, learner, Path(folder) / "certificate.pdf", by=by).read_bytes()
