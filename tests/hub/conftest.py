@@ -140,11 +140,15 @@ class HubPool:
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
         self.current: HubProcess | None = None
+        self.failed: list[tuple[HubSettings, str]] = []  # not tried again: each try costs seconds
 
     def get(self, settings: HubSettings) -> HubProcess:
         current = self.current
         if current is not None and current.settings == settings and current.process is not None and current.process.poll() is None:
             return current
+        for failed_settings, message in self.failed:
+            if failed_settings == settings:
+                pytest.fail(f"(as for an earlier test) {message}", pytrace=False)
         self.close()
         hub = HubProcess(self.deployment, settings)
         self.current = hub
@@ -153,7 +157,9 @@ class HubPool:
             # Every user's server at once (reused by every test): cheaper than one after another.
             seconds = hub.start_servers(self.deployment.users)
         except (DeploymentError, HubClientError) as error:
-            pytest.fail(f"JupyterHub did not start: {error}", pytrace=False)
+            message = f"JupyterHub did not start: {error}"
+            self.failed.append((settings, message))
+            pytest.fail(message, pytrace=False)
         _state["timings"].update(hub.timings)
         _state["timings"][f"{len(self.deployment.users)} servers at once"] = seconds
         return hub

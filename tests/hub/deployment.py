@@ -29,7 +29,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,11 +47,18 @@ TRAINER = "kc-tess"
 SERVICE_NAME = "course"
 SERVICE_DB = "course"
 SERVICE_ROLE = "course_service"
-# What the course service needs of the hub, and why (JupyterHub 6.1.1):
-# - read:users:groups: GET /hub/api/users/<name> then carries "groups" (apihandlers/base.py,
-#   user_model: 'read:users:groups': {'kind', 'name', 'groups'}); nothing more is needed to tell
-#   whether a user is in the trainer group.
-SERVICE_SCOPES = ("read:users:groups",)
+# What the course service needs of the hub to tell whether a user is in the trainer group, and
+# why (JupyterHub 6.1.1, apihandlers/base.py, user_model and group_model), either of:
+# - read:users:groups: GET /hub/api/users/<name> then carries "groups"
+#   ('read:users:groups': {'kind', 'name', 'groups'});
+# - read:groups!group=<group>: GET /hub/api/groups/<group> then carries "users"
+#   ('read:groups': {'kind', 'name', 'properties', 'users'}), for that one group only
+#   (course/service/app.py asks this way). read:groups:name alone gives the name, not the users.
+
+
+def service_scopes(trainer_group: str) -> tuple[str, ...]:
+    return ("read:users:groups", f"read:groups!group={trainer_group}")
+
 # A server's token (JUPYTERHUB_API_TOKEN) gets Spawner.server_token_scopes (default: the 'server'
 # role: users:activity!user, access:servers!server), *intersected with the scopes the user holds*
 # (user.py, User.spawn: _resolve_requested_scopes(requested_scopes, have_scopes, ...)). HubAuth in
@@ -91,7 +97,7 @@ class HubSettings:
     service_environment: Mapping[str, str | None] | Callable[[Deployment], Mapping[str, str | None]] | None = None
     trainer_group: str = "course-trainers"
     default_url: str = "/voila/render/home.ipynb"
-    service_scopes: tuple[str, ...] = SERVICE_SCOPES
+    service_scopes: tuple[str, ...] | None = None  # None: service_scopes(trainer_group)
     learner_environment: Mapping[str, str] | None = None  # more variables for servers and kernels
     # The learner's view as `make lab` serves it (Makefile, COURSE_VIEW): the course's Voila
     # template, and the synchronous contents manager (Voila 0.5 fails on a lesson's markdown
@@ -454,7 +460,7 @@ class HubProcess(HubClient):
             ],
             "JupyterHub.load_roles": [
                 {"name": "user", "scopes": list(USER_ROLE_SCOPES)},
-                {"name": "course-service", "scopes": list(s.service_scopes), "services": [SERVICE_NAME]},
+                {"name": "course-service", "scopes": list(s.service_scopes if s.service_scopes is not None else service_scopes(s.trainer_group)), "services": [SERVICE_NAME]},
                 {"name": "harness", "scopes": list(HARNESS_SCOPES), "services": ["harness"]},
             ],
             "JupyterHub.load_groups": {s.trainer_group: {"users": [d.trainer]}},
@@ -500,11 +506,11 @@ class HubProcess(HubClient):
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise DeploymentError(f"JupyterHub exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise DeploymentError(f"JupyterHub exited with {self.process.returncode}:\n{self.log_tail(25)}\n--- service log:\n{self.service_log_tail()}")
             if b"JupyterHub is now running" in self.log.read_bytes()[offset - 200 :]:
                 break
             if time.monotonic() > deadline:
-                raise DeploymentError(f"JupyterHub did not start within {timeout:g} s:\n{self.log_tail()}")
+                raise DeploymentError(f"JupyterHub did not start within {timeout:g} s:\n{self.log_tail(25)}\n--- service log:\n{self.service_log_tail()}")
             time.sleep(0.1)
         self._wait_for(f"{self.url}/hub/api/", deadline)
         self.timings["hub start"] = time.monotonic() - started
@@ -534,7 +540,14 @@ class HubProcess(HubClient):
         system.stop_marked(self.deployment.session, grace=5)
 
     def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return _tail(self.log, lines)
+
+    def service_log_tail(self, lines: int = 25) -> str:
+        return _tail(self.service_log, lines)
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) or "(empty)"
+    except OSError:
+        return "(no log)"

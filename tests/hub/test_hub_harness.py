@@ -125,9 +125,9 @@ def test_a_learner_kernel_runs_as_the_learner_and_cannot_read_keys_or_reach_the_
 
 def test_the_service_sees_the_trainer_in_the_trainer_group_and_the_learners_not(hub: HubProcess) -> None:
     seen = {user: answer(hub.run_in_kernel(user, whoami_code()))["body"] for user in (TRAINER, ANN)}
-    assert seen[TRAINER]["name"] == TRAINER and seen[TRAINER]["trainer"] is True
-    assert seen[TRAINER]["groups"] == [hub.settings.trainer_group]
-    assert seen[ANN]["trainer"] is False and seen[ANN]["groups"] == []
+    assert seen[TRAINER]["name"] == TRAINER and seen[TRAINER]["groups"] == [hub.settings.trainer_group]
+    assert seen[TRAINER]["trainer"] is True and seen[TRAINER]["trainer_by_group"] is True
+    assert seen[ANN]["groups"] == [] and seen[ANN]["trainer"] is False and seen[ANN]["trainer_by_group"] is False
 
 
 @pytest.mark.browser

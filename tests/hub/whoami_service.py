@@ -6,8 +6,8 @@ variables: ``JUPYTERHUB_SERVICE_URL``, ``JUPYTERHUB_SERVICE_PREFIX``, ``JUPYTERH
 
 - ``GET <prefix>api/whoami``: who the request's token belongs to, as the hub says
   (``jupyterhub.services.auth.HubAuthenticated``), and whether that user is in the trainer group
-  (``COURSE_TRAINER_GROUP``), asked of the hub with the service's own token; 403 without a
-  token the hub accepts for this service;
+  (``COURSE_TRAINER_GROUP``), asked of the hub with the service's own token both ways (the
+  user's groups; the group's users); 403 without a token the hub accepts for this service;
 - ``GET <prefix>``: ``ok`` (the hub waits for the service's URL to answer before it is ready).
 """
 
@@ -31,20 +31,24 @@ class WhoAmI(HubAuthenticated, web.RequestHandler):
         user = self.current_user
         if user is None:
             raise web.HTTPError(403)
-        groups = await self.groups_of(user["name"]) if user.get("kind", "user") == "user" else []
         trainer_group = os.environ.get("COURSE_TRAINER_GROUP", "course-trainers")
-        self.write({"name": user["name"], "kind": user.get("kind"), "groups": groups, "trainer": trainer_group in groups, "scopes": sorted(user.get("scopes", []))})
+        groups = (await self.hub(f"users/{quote(user['name'])}")).get("groups", [])  # read:users:groups
+        members = (await self.hub(f"groups/{quote(trainer_group)}")).get("users", [])  # read:groups!group=...
+        self.write({
+            "name": user["name"], "kind": user.get("kind"), "groups": groups, "trainer": trainer_group in groups,
+            "trainer_by_group": user["name"] in members, "scopes": sorted(user.get("scopes", [])),
+        })  # fmt: skip
 
-    async def groups_of(self, name: str) -> list[str]:
-        """The user's groups, from the hub, with the service's token (needs read:users:groups)."""
+    async def hub(self, path: str) -> dict:
+        """GET the hub's API with the service's own token."""
         response = await httpclient.AsyncHTTPClient().fetch(
-            f"{os.environ['JUPYTERHUB_API_URL']}/users/{quote(name)}",
+            f"{os.environ['JUPYTERHUB_API_URL']}/{path}",
             headers={"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"},
             raise_error=False,
         )
         if response.code != 200:
-            raise web.HTTPError(502, f"the hub answered {response.code} about {name}")
-        return json.loads(response.body).get("groups", [])
+            raise web.HTTPError(502, f"the hub answered {response.code} to GET {path}")
+        return json.loads(response.body)
 
 
 def main() -> None:
