@@ -18,6 +18,23 @@ restored and no test users), also after a failure:
   Servers are spawned once per user (``hub.start_server(user)``) and reused.
 - ``hub_browser`` (session): headless Chromium, for :func:`hub.pages.server_page`.
 
+Using it, in a test module of tests/hub/ (a sub-folder with an ``__init__.py`` would be a
+package of its own, with a deployment of its own)::
+
+    @pytest.fixture
+    def hub_settings() -> HubSettings:            # only to change the defaults
+        return HubSettings(service_environment={"COURSE_SERVICE_THREADS": "2"})
+
+    def test_something(hub):
+        result = hub.run_in_kernel("kc-ann", "print(1)")   # stdout, stderr, result, error
+        token = hub.token_for("kc-bob")                    # a user's API token
+        session = hub.login("kc-tess")                     # requests.Session, logged in
+        old = hub.kill_service(); hub.wait_for_service_restart(old)
+
+``hub.deployment`` has the paths (``service_dir``, ``quizzes``, ``notebooks``, ``logs``), the
+database URLs (``service_db_url``, ``pg_admin_url``) and the users; ``hub.url`` is the proxy,
+``hub.service_url`` the service as kernels reach it (their ``COURSE_SERVICE_URL``).
+
 Where the harness cannot run (not root, no useradd, no Node.js or PostgreSQL) the tests are
 skipped with the reason; with ``CI=true`` they fail instead. On a failure, the hub's, the
 proxy's, the service's and the single-user servers' logs are copied to
