@@ -19,18 +19,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The learner's course: Voila (code hidden, every lesson runs as it opens) served by Jupyter Server,
-# opening on the course home; the course's Voila template is found through JUPYTER_PATH. The
-# synchronous contents manager: Voila 0.5 inlines a lesson's figures through it, and fails with the
-# asynchronous default of Jupyter Server 2 (a markdown image ends the page with a TypeError).
-COURSE_VIEW := JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" $(BIN)/jupyter server \
-	--ServerApp.root_dir="$(CURDIR)/notebooks" --ServerApp.default_url=/voila/render/home.ipynb \
-	--VoilaConfiguration.template=course --ServerApp.open_browser=True \
-	--ServerApp.contents_manager_class=jupyter_server.services.contents.filemanager.FileContentsManager --port=$(PORT) $(ROOT_OK)
-
-## Open the course as a learner sees it (the course home), with the embedded SQLite results store in var/.
+## Open the course as a learner sees it (the course home), with the embedded SQLite results store in var/:
+## Voila served by Jupyter Server, code hidden, each lesson run as it opens (course/learner_view.py
+## holds its settings, shared with the tests and the JupyterHub configuration).
 lab: $(STAMP)
-	$(COURSE_VIEW)
+	$(BIN)/python -m course.learner_view --port=$(PORT)
 
 ## For course authors: JupyterLab on the lesson notebooks, code and all.
 author: $(STAMP)

@@ -1,0 +1,44 @@
+"""The learner's server, defined once (course.learner_view): its command line and environment.
+
+The browser tests start it and drive it in Chromium (tests/browser/test_learner_view.py); these
+check what `make lab` and a JupyterHub configuration get from it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from course import config, learner_view
+
+
+def test_the_command_serves_the_notebooks_with_the_course_template_and_opens_on_the_home() -> None:
+    args = learner_view.command(port=8123, open_browser=False)
+    assert args[:3] == [sys.executable, "-m", "jupyter_server"]
+    assert f"--ServerApp.root_dir={config.notebooks_dir()}" in args
+    assert "--ServerApp.port=8123" in args and "--ServerApp.open_browser=False" in args
+    assert "--VoilaConfiguration.template=course" in args
+    assert f"--ServerApp.contents_manager_class={learner_view.CONTENTS_MANAGER}" in args
+    assert "--ServerApp.default_url=/voila/render/home.ipynb" in args
+    assert "--MappingKernelManager.cull_connected=False" in args  # an open page's kernel is never ended
+    assert not any("token" in a for a in args)  # a laptop keeps Jupyter Server's token
+
+
+def test_an_option_given_again_replaces_the_views_own() -> None:
+    """Jupyter Server refuses an option given twice; the caller's wins."""
+    args = learner_view.command(extra=["--MappingKernelManager.cull_idle_timeout=5", "--ServerApp.port=9"])
+    assert [a for a in args if a.startswith("--MappingKernelManager.cull_idle_timeout")] == ["--MappingKernelManager.cull_idle_timeout=5"]
+    assert [a for a in args if a.startswith("--ServerApp.port=")] == ["--ServerApp.port=9"]
+
+
+def test_the_server_finds_the_template_in_the_checkout_first() -> None:
+    share = learner_view.share_dir()
+    assert share is not None and (share / "voila" / "templates" / "course" / "index.html.j2").is_file()
+    env = learner_view.environment({"JUPYTER_PATH": f"/elsewhere{os.pathsep}{share}", "HOME": "/home/x"})
+    assert env["JUPYTER_PATH"] == f"{share}{os.pathsep}/elsewhere" and env["HOME"] == "/home/x"
+    assert learner_view.environment({})["JUPYTER_PATH"] == str(share)
+
+
+def test_server_args_for_jupyterhub_leave_the_default_url_to_the_spawner() -> None:
+    assert not any("default_url" in a for a in learner_view.server_args(default_url=False))
+    assert learner_view.DEFAULT_URL == "/voila/render/home.ipynb"
