@@ -1,0 +1,218 @@
+"""The course service on a real JupyterHub: learners answer from their own kernels, which hold no key
+and choose no identity; trainers act through the service and every action is in the audit trail.
+
+The deployment (tests/hub/conftest.py) is real: JupyterHub and its proxy, learners' servers and
+kernels running as their own OS users, the course service run by the hub (``python -m course
+serve``) with the only copy of the banks and the only database password, PostgreSQL requiring it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+from typing import Any
+
+import pytest
+import psycopg
+
+from course.bank import load_course
+from course.progress import final_result
+from course.store import ResultsStore
+
+from .deployment import ROOT, HubProcess
+from .keys import fingerprints
+
+ANN, BOB = "kc-ann", "kc-bob"
+TRAINER = "kc-tess"
+FINAL = "final_assessment"
+
+
+def printed(result: Any) -> Any:
+    """The JSON a kernel's code printed last."""
+    assert result.ok, result
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def store_of(hub: HubProcess) -> ResultsStore:
+    """The results database, opened as the service opens it (the test runs as root, beside the service)."""
+    return ResultsStore(hub.deployment.service_db_url, outbox=hub.deployment.root / "test-outbox.jsonl")
+
+
+def course_of(hub: HubProcess):
+    return load_course(hub.deployment.quizzes)
+
+
+# Kernel code: a ServiceClient from the kernel's own environment, as the quiz widgets make it.
+CLIENT = "from course.client import ServiceClient\nclient = ServiceClient.from_environment()\n"
+
+
+def test_a_learner_answers_from_their_kernel_and_the_answer_is_theirs_whatever_the_kernel_says(hub: HubProcess) -> None:
+    code = textwrap.dedent(
+        """
+        import json, os, pathlib
+        os.environ["JUPYTERHUB_USER"] = "kc-bob"                      # a cell pretends to be someone else
+        os.environ["COURSE_LEARNER"] = "kc-bob"
+        folder = pathlib.Path.home() / "var"; folder.mkdir(exist_ok=True)
+        (folder / "learner.json").write_text(json.dumps({"name": "kc-bob"}))
+        os.environ["COURSE_DATA_DIR"] = str(folder)
+        from course import widgets
+        quiz = widgets.quiz_widget("welcome").children[0]             # the widget the lesson shows
+        view = quiz.view("welcome-practice-retry")
+        view.input.value = True
+        view.submit.click()
+        print(json.dumps({"learner": quiz.learner, "feedback": view.feedback.value, "errors": [str(e) for e in widgets.callback_errors]}))
+        """
+    )
+    outcome = printed(hub.run_in_kernel(ANN, code))
+    assert outcome["learner"] == ANN and outcome["errors"] == []
+    assert "Right." in outcome["feedback"] and "Why:" in outcome["feedback"]
+    with store_of(hub) as store:
+        stored = [a for a in store.attempts(quiz="welcome") if a.question == "welcome-practice-retry"]
+    assert [(a.learner, a.response, a.correct) for a in stored] == [(ANN, True, True)]
+
+
+def test_a_kernel_never_holds_a_key(hub: HubProcess) -> None:
+    """Every lesson's quiz and a sitting of the final assessment opened in a learner's kernel: no
+    explanation or option feedback of any question (what comes back only with a grade) is in
+    the kernel's memory, no bank object either; and no readable file on the machine holds them."""
+    course = course_of(hub)
+    with store_of(hub) as store:
+        store.waive(BOB, FINAL, by=TRAINER, reason="hub test: open the assessment")
+    sources = [ROOT.parent / "shared" / "source" / name for name in ("article.txt", "clinical-facts.md")]
+    needles = sorted(fingerprints(course, hub.deployment.notebooks, sources).values())
+    assert len(needles) == sum(len(b.questions) for b in course.banks.values())
+    practice = [b.quiz for b in course.banks.values() if b.mode == "practice"]
+    code = textwrap.dedent(
+        f"""
+        import gc, json, subprocess, sys
+        from course import widgets
+        shown = [widgets.quiz_widget(quiz).children[0] for quiz in {practice!r}]
+        final = widgets.quiz_widget({FINAL!r}).children[0]
+        import base64
+        needles = json.loads(base64.b64decode({base64.b64encode(json.dumps(needles).encode()).decode()!r}))  # (not as text in this cell's source)
+        in_memory = set()
+        for obj in gc.get_objects():  # every container, and the strings it holds (but the needles themselves)
+            for ref in (obj, *gc.get_referents(obj)):
+                if isinstance(ref, str) and len(ref) >= 30 and ref not in needles:
+                    in_memory.update(n for n in needles if n in ref)
+        banks = [type(o).__name__ for o in gc.get_objects() if type(o).__module__ == "course.bank" and type(o).__name__ in ("SingleChoice", "MultipleChoice", "TrueFalse", "Numeric", "Ordering", "Matching", "Bank", "Course")]
+        import os
+        system = {{"proc", "sys", "dev", "run", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "boot", "etc", "var"}}  # the OS's own files
+        roots = ["/" + d for d in os.listdir("/") if d not in system] + [p for p in ("/var/tmp", "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups") if os.path.isdir(p)]
+        found = subprocess.run(["grep", "-rlsF", "--binary-files=text", "-f", "-", *roots], input="\\n".join(needles), capture_output=True, text=True)
+        files = found.stdout.splitlines()
+        print(json.dumps({{
+            "questions": sum(len(q.views) for q in shown), "final": type(final).__name__, "final_questions": len(getattr(final, "views", [])),
+            "in_memory": sorted(in_memory), "bank_objects": banks, "files": files,
+        }}))
+        """
+    )
+    outcome = printed(hub.run_in_kernel(BOB, code, timeout=300))
+    assert outcome["questions"] == sum(len(b.questions) for b in course.banks.values() if b.mode == "practice")
+    assert outcome["final"] == "AssessmentQuiz" and outcome["final_questions"] == 20
+    assert outcome["in_memory"] == [] and outcome["bank_objects"] == []
+    assert outcome["files"] == [], f"readable files holding keys: {outcome['files'][:10]}"
+
+
+def test_a_forged_sitting_another_learners_results_and_another_identity_are_refused(hub: HubProcess) -> None:
+    course = course_of(hub)
+    with store_of(hub) as store:
+        store.waive(ANN, FINAL, by=TRAINER, reason="hub test: open the assessment")
+    code = CLIENT + textwrap.dedent(
+        f"""
+        import json, uuid
+        from course.client import ServiceError
+        out = {{}}
+        view = client.sitting({FINAL!r})
+        out["opened"] = view.state
+        wrong = {{}}
+        for q in view.questions:   # every answer wrong: the first option, 0, the order shown, ...
+            wrong[q.id] = {{"single_choice": q.options[0].id if q.options else None, "true_false": False, "multiple_choice": [q.options[0].id] if q.options else [],
+                           "numeric": "123456", "ordering": [c.id for c in q.items], "matching": {{l.id: q.rights[0].id for l in q.lefts}}}}[q.type]
+        failed = client.submit({FINAL!r}, view.sitting, wrong)
+        out["first"] = failed.score.passed
+        def status(method, path, body=None):
+            code, _, data = client._http.request(method, path, body)
+            return code, json.loads(data or b"null")
+        # a second, passing sitting without a retake: the same closed sitting comes back
+        out["reopen"] = client.sitting({FINAL!r}).sitting == view.sitting
+        out["again"] = status("POST", f"quizzes/{FINAL}/sittings/{{view.sitting}}/submit", {{"responses": {{}}}})[1]["score"]["passed"]
+        out["made_up"] = status("POST", f"quizzes/{FINAL}/sittings/{{uuid.uuid4().hex}}/submit", {{"responses": {{}}}})[0]
+        # another learner's results, and another identity
+        out["report"] = status("GET", "report/learners")[0]
+        out["audit"] = status("GET", "audit")[0]
+        out["as_bob"] = status("POST", "quizzes/welcome/answers", {{"question": "welcome-practice-retry", "response": True, "key": "k1", "learner": "{BOB}"}})[0]
+        out["retake_self"] = status("POST", "retakes", {{"learner": "{ANN}"}})[0]
+        out["progress_names"] = sorted({{r["quiz"] for r in status("GET", "progress")[1]}})
+        print(json.dumps(out))
+        """
+    )
+    out = printed(hub.run_in_kernel(ANN, code))
+    assert out["opened"] == "open" and out["first"] is False
+    assert out["reopen"] is True and out["again"] is False  # the stored, failed result: not replaced
+    assert out["made_up"] == 409  # not a sitting of hers: refused, nothing stored
+    assert out["report"] == 403 and out["audit"] == 403 and out["retake_self"] == 403
+    assert out["as_bob"] == 403
+    with store_of(hub) as store:
+        result = final_result(course, store, ANN)
+        sittings = store.sittings(ANN, FINAL)
+        bob_answers = [a for a in store.attempts(learner=BOB) if a.key == "k1"]
+    assert result is not None and result.passed is False and len(sittings) == 1 and result.irregular is None
+    assert bob_answers == []
+
+
+def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_retake_all_audited(hub: HubProcess) -> None:
+    # Bob writes an answer for the trainer, through his own kernel
+    printed(hub.run_in_kernel(BOB, CLIENT + textwrap.dedent(
+        """
+        import json
+        done = client.answer("welcome", "welcome-hopes", "To answer patients honestly.", key="hopes-1")
+        print(json.dumps({"pending": done.grade.pending}))
+        """
+    )))  # fmt: skip
+    with store_of(hub) as store:
+        store.ensure_learner(ANN)
+        written = next(a for a in store.attempts(learner=BOB) if a.question == "welcome-hopes")
+    # the trainer, from a terminal in their own server: the course command goes through the service
+    code = textwrap.dedent(
+        f"""
+        import json, subprocess, sys
+        def course(*args):
+            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
+            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
+        print(json.dumps({{
+            "report": course("report", "--format", "json"),
+            "review": course("review", "{written.key}", "--score", "1", "--comment", "Honest and clear."),
+            "retake": course("retake", "{ANN}"),
+            "impostor": course("retake", "{BOB}", "--trainer", "Someone Else"),
+            "audit": course("audit", "--format", "json"),
+        }}))
+        """
+    )
+    out = printed(hub.run_in_kernel(TRAINER, code))
+    assert out["report"]["code"] == 0, out["report"]
+    names = {row["learner"] for row in json.loads(out["report"]["out"])}
+    assert {ANN, BOB} <= names
+    assert out["review"]["code"] == 0 and f"(by {TRAINER})" in out["review"]["out"], out["review"]
+    assert out["retake"]["code"] == 0 and f"allowed by {TRAINER}" in out["retake"]["out"], out["retake"]
+    assert out["impostor"]["code"] == 1 and f"you act as '{TRAINER}'" in out["impostor"]["err"]
+    trail = json.loads(out["audit"]["out"])
+    mine = [(e["actor"], e["action"], e["learner"]) for e in trail if e["action"] in ("review", "retake")]
+    assert (TRAINER, "review", BOB) in mine and (TRAINER, "retake", ANN) in mine
+    with store_of(hub) as store:
+        assert store.reviews(written.key)[-1].reviewer == TRAINER
+        assert store.retakes_allowed(ANN, FINAL) >= 1
+    # and a learner's kernel cannot do the same
+    refused = hub.run_in_kernel(ANN, 'import subprocess, sys\nr = subprocess.run([sys.executable, "-m", "course", "retake", "kc-ann"], capture_output=True, text=True)\nprint(r.returncode, r.stderr.strip())')
+    assert refused.stdout.startswith("1 ") and "Only trainers" in refused.stdout
+
+
+def test_the_service_has_the_database_password_and_the_kernel_does_not(hub: HubProcess) -> None:
+    env = printed(hub.run_in_kernel(ANN, "import json, os\nprint(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('COURSE_', 'JUPYTERHUB_'))}))"))
+    assert "COURSE_DB_URL" not in env and "COURSE_QUIZZES_DIR" not in env
+    assert env["COURSE_SERVICE_URL"] == hub.service_url
+    password = hub.deployment.service_db_url.split(":")[2].split("@")[0]
+    assert password and all(password not in value for value in env.values())
+    with psycopg.connect(hub.deployment.service_db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        assert conn.execute("select count(*) from attempts").fetchone()[0] >= 0
