@@ -216,3 +216,78 @@ def test_the_service_has_the_database_password_and_the_kernel_does_not(hub: HubP
     assert password and all(password not in value for value in env.values())
     with psycopg.connect(hub.deployment.service_db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         assert conn.execute("select count(*) from attempts").fetchone()[0] >= 0
+
+
+@pytest.mark.slow
+def test_fifty_learners_at_once_every_answer_stored_once_even_when_the_service_is_killed(hub: HubProcess, tmp_path) -> None:
+    """50 learners answer 20 questions each through the service at the same time; the service is
+    SIGKILLed part-way and the hub starts it again. Answers given meanwhile wait in each learner's
+    outbox and are resent with their keys: every answer is stored exactly once."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from course.client import ServiceClient
+
+    learners = [f"kc-load-{n:02d}" for n in range(50)]
+    created = hub.api("POST", "/users", json={"usernames": learners})
+    assert created.status_code in (201, 409), created.text
+    tokens = {name: hub.token_for(name, scopes=["access:services!service=course"], note="load test") for name in learners}
+    per_learner = 20
+    queued = {name: 0 for name in learners}
+
+    def learner(name: str) -> None:
+        client = ServiceClient(hub.service_url, tokens[name], outbox_path=tmp_path / f"{name}.jsonl", timeout=10)
+        for n in range(per_learner):
+            done = client.answer("welcome", "welcome-practice-retry", n % 2 == 0, key=f"{name}-{n}")
+            queued[name] += done.queued
+            time.sleep(0.05)
+        deadline = time.monotonic() + 120
+        while client.outbox.exists() and client.outbox.read_text().strip():  # the service is back: send what waits
+            client.flush()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name}: the outbox was not sent within 120 s")
+            time.sleep(0.5)
+
+    def stored() -> int:
+        with store_of(hub) as store:
+            with store.engine.connect() as conn:
+                from sqlalchemy import text
+
+                return conn.execute(text("select count(*) from attempts where learner like 'kc-load-%'")).scalar_one()
+
+    with ThreadPoolExecutor(len(learners)) as pool:
+        futures = [pool.submit(learner, name) for name in learners]
+        while stored() < 300:
+            time.sleep(0.1)
+        old = hub.kill_service()
+        restarted_after = hub.wait_for_service_restart(old, timeout=60)
+        for future in futures:
+            future.result()
+    print(f"service restarted {restarted_after:.1f} s after SIGKILL; {sum(queued.values())} answers waited in outboxes")
+    assert sum(queued.values()) > 0  # the kill did land mid-run
+    with store_of(hub) as store:
+        answers = [a for a in store.attempts(quiz="welcome") if a.learner.startswith("kc-load-")]
+    assert len(answers) == len(learners) * per_learner
+    assert len({a.key for a in answers}) == len(answers)
+    counts = {name: sum(1 for a in answers if a.learner == name) for name in learners}
+    assert set(counts.values()) == {per_learner}
+
+
+@pytest.mark.browser
+def test_a_learner_answers_in_chromium_in_their_hub_server_and_sees_feedback(hub: HubProcess, hub_browser) -> None:
+    from playwright.sync_api import expect
+
+    from .pages import server_page
+
+    with server_page(hub_browser, hub, BOB, "voila/render/00_welcome.ipynb") as page:
+        question = page.locator(".quiz-q-welcome-practice-retry")
+        expect(question.locator("button.quiz-submit")).to_be_enabled(timeout=60_000)
+        question.get_by_role("radio", name="False").check()
+        question.locator("button.quiz-submit").click()
+        expect(question.locator(".quiz-feedback")).to_contain_text("Not right", timeout=20_000)
+        expect(question.locator(".quiz-feedback")).to_contain_text("Why:")
+        expect(page.locator(".jp-InputArea-editor:visible, .cm-editor:visible")).to_have_count(0)  # no code on the learner's page
+        assert "show_quiz(" not in page.inner_text("body")
+    with store_of(hub) as store:
+        mine = [a for a in store.attempts(learner=BOB) if a.question == "welcome-practice-retry"]
+    assert mine and mine[-1].response is False and mine[-1].correct is False
