@@ -26,6 +26,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("answer_latency.py", ["-n", "2000"], ["-n", "300"]),
     ("answer_latency.py", ["-n", "500", "--postgres"], ["-n", "100", "--postgres"]),
     ("grading.py", [], []),
+    ("service_latency.py", ["-n", "500"], ["-n", "200", "--seconds", "3"]),
+    ("service_latency.py", ["-n", "300", "--postgres"], ["-n", "100", "--seconds", "3", "--postgres"]),
     ("report_scale.py", [], ["--learners", "1000"]),
 ]
 
