@@ -300,9 +300,26 @@ class Dashboard:
     """The dashboard's widgets, refreshed together when a filter changes."""
 
     def __init__(self, store: ResultsStore | None = None, course: Course | None = None) -> None:
-        from course.store import ResultsStore
+        self.hub_name: str | None = None
+        self.unavailable: str | None = None
+        if store is None and config.service_url():
+            # on JupyterHub: the trainer's server has neither the database nor the banks; the course
+            # service gives both to trainers, and records every action under the hub's name
+            from course.remote_store import ServiceStore, course_from_service
 
-        self.store = store or ResultsStore()
+            remote = ServiceStore.from_environment()
+            store = remote
+            try:
+                self.hub_name = remote.actor
+                course = course or course_from_service(remote.client)
+            except StoreError as error:  # not a trainer, or the service is away: said on the page
+                self.unavailable = str(error)
+                course = Course({})
+        if store is None:
+            from course.store import ResultsStore
+
+            store = ResultsStore()
+        self.store = store
         self.course = course or course_cached()
         self.result: report.Report | None = None
         self.regraded: pd.DataFrame | None = None
@@ -317,6 +334,8 @@ class Dashboard:
         self.until = w.DatePicker(description="To (inclusive)", style=wide)
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the results again")
         self.reviewer = w.Text(description="Your name", placeholder="Kept with your reviews and retakes", style=wide)
+        if self.hub_name:
+            self.reviewer.value, self.reviewer.disabled = self.hub_name, True  # the hub says who acts
         self.status = w.HTML("")
         self.status.add_class("dash-status")
         self.filters = w.VBox([
@@ -337,11 +356,15 @@ class Dashboard:
         self.regrading = self._section("dash-regrade")
         self.exports = self._section("dash-exports")
         self.learners = self._section("dash-learners")
+        self.audit = self._section("dash-audit")
 
         for control in (self.cohort, self.learner, self.quiz, self.since, self.until):
             control.observe(self._filter_changed, names="value")
         self.refresh_button.on_click(lambda _: self._safely(self.refresh))
         self._updating = False
+        if self.unavailable:
+            self._say(f"The dashboard cannot be shown: {self.unavailable}", "error")
+            return
         self._safely(self.refresh)
 
     # --- plumbing -----------------------------------------------------------------------------
@@ -506,6 +529,7 @@ class Dashboard:
         self._draw_regrade(self.regraded)
         self._draw_exports()
         self._draw_learners([p.name for p in people])
+        self._draw_audit()
         self._say(f"{plural(len(r.learner_summary), 'learner')}, {plural(len(r.answers), 'answer')}, "
                   f"{plural(len(r.review_queue), 'written answer')} to review "
                   f"(read {self.when(datetime.now(timezone.utc))}, {localtime.zone_name(self.zone)} time).")
@@ -765,9 +789,12 @@ class Dashboard:
         retake = w.Button(description="Allow a retake of the final assessment", icon="redo", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
         message = w.HTML("")
 
+        reason = w.Text(description="Why", placeholder="e.g. learned it elsewhere (kept in the audit trail)", style={"description_width": "initial"}, layout=w.Layout(width="100%", max_width="32em"))
+        waive = w.Button(description="Open the final assessment before the lessons are done", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
+
         def on_cohort(_b: w.Button) -> None:
             chosen = cohort.value.strip()
-            self.store.set_cohort(who.value, chosen or None)
+            self.store.set_cohort(who.value, chosen or None, by=self.reviewer.value.strip() or None)
             said = f"cohort “{escape(chosen)}”" if chosen else "no cohort"
             message.value = f"<div class='dash-ok' role='status'>{escape(who.value)}: {said}.</div>"
 
@@ -778,9 +805,55 @@ class Dashboard:
             self.store.allow_retake(who.value, report.FINAL_ASSESSMENT, trainer=self.reviewer.value.strip())
             message.value = f"<div class='dash-ok' role='status'>{escape(who.value)} may take the final assessment once more.</div>"
 
+        def on_waive(_b: w.Button) -> None:
+            if not self.reviewer.value.strip():
+                message.value = "<div class='dash-error' role='alert'>Type your name in “Your name” at the top first.</div>"
+                return
+            if not reason.value.strip():
+                message.value = "<div class='dash-error' role='alert'>Say why in “Why” (it is kept in the audit trail).</div>"
+                return
+            self.store.waive(who.value, report.FINAL_ASSESSMENT, by=self.reviewer.value.strip(), reason=reason.value.strip())
+            message.value = f"<div class='dash-ok' role='status'>{escape(who.value)} may sit the final assessment before finishing the lessons.</div>"
+
         set_cohort.on_click(lambda b: self._safely(lambda: on_cohort(b)))
         retake.on_click(lambda b: self._safely(lambda: on_retake(b)))
-        self.learners.children = [self._row([who, cohort, set_cohort]), retake, message]
+        waive.on_click(lambda b: self._safely(lambda: on_waive(b)))
+        self.learners.children = [self._row([who, cohort, set_cohort]), retake, reason, waive, message]
+
+    def _draw_audit(self, shown: int = 100) -> None:
+        """The trainers' actions, newest first: who, when, what, and what changed."""
+        entries = list(reversed(self.store.audit()))
+        if not entries:
+            self.audit.children = [w.HTML("<p class='dash-empty'>No trainer actions recorded yet.</p>")]
+            return
+        words = {"review": "scored a written answer", "retake": "allowed a retake", "cohort": "set the cohort", "waiver": "opened the final assessment early", "certificate": "issued a certificate"}
+        rows = []
+        for e in entries[:shown]:
+            change = _change_text(e.before, e.after)
+            rows.append(
+                f"<tr><td>{escape(self.when(e.at))}</td><td>{escape(e.actor)}</td><td>{escape(words.get(e.action, e.action))}</td>"
+                f"<td>{escape(e.learner or '—')}</td><td>{escape(change)}</td></tr>"
+            )
+        more = f"<p>The latest {shown} of {plural(len(entries), 'action')}; `course audit` lists them all.</p>" if len(entries) > shown else ""
+        self.audit.children = [w.HTML(
+            "<div class='dash-scroll'><table class='dash-table dash-audit-table'><thead><tr><th scope='col'>When</th><th scope='col'>Who</th>"
+            f"<th scope='col'>What</th><th scope='col'>Learner</th><th scope='col'>Change</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
+        )]
+
+
+def _change_text(before: Any, after: Any) -> str:
+    """An audit entry's change in words: ``score 1 → 2``, ``cohort none → 2026-11 nurses``."""
+    def shown(value: Any) -> str:
+        return "none" if value is None or value == "" else f"{value:g}" if isinstance(value, float) else str(value)
+
+    if isinstance(after, dict):
+        keys = [k for k in after if k not in ("question", "course_version")]
+        parts = []
+        for k in keys:
+            old = before.get(k) if isinstance(before, dict) else None
+            parts.append(f"{k} {shown(old)} → {shown(after[k])}" if isinstance(before, dict) and k in before else f"{k} {shown(after[k])}")
+        return "; ".join(parts)
+    return shown(after)
 
 
 def review_score(typed: str, maximum: float) -> tuple[float, str | None]:

@@ -197,6 +197,8 @@ def restrict(data: Data, filters: Filters | None) -> Data:
 
 
 def _load(store: ResultsStore, filters: Filters, *, detail: bool, key: str | None = None) -> Data:
+    if hasattr(store, "load_data"):  # the course service's records (course.remote_store): it reads the database
+        return store.load_data(filters, detail=detail, key=key)
     try:
         store.schema_version()  # opens (and migrates) the database; StoreError if unreachable
         with store.engine.connect() as conn:  # one read transaction: a consistent snapshot
@@ -393,7 +395,7 @@ def _data(source: Source, filters: Filters | None, *, detail: bool, what: str) -
         if detail and not source.detail:
             raise ValueError(f"{what} needs the answers' {', '.join(DETAIL_COLUMNS)}: load(store, detail=True)")
         return restrict(source, filters)
-    if isinstance(source, ResultsStore):
+    if isinstance(source, ResultsStore) or hasattr(source, "load_data"):
         return _load(source, filters or Filters(), detail=detail)
     raise TypeError(f"{what} takes a ResultsStore or the Data from load(), not {type(source).__name__}")
 

@@ -145,3 +145,65 @@ def home_from_json(data: Any) -> Home:
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a course home: {error}") from error
+
+
+# --- the trainer's report data (course.report.Data), for a dashboard served away from the database ---
+
+
+def data_to_json(data: Any) -> dict[str, Any]:
+    """A :class:`course.report.Data` as JSON: columns of values, with what each column's type was."""
+    import pandas as pd
+
+    frame = data.attempts
+    columns: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
+    for name in frame.columns:
+        series = frame[name]
+        kind = str(series.dtype)
+        values = series.astype(object).tolist()
+        if kind == "category":  # the categories as they are (their order and type), then codes
+            kinds[name] = "category"
+            columns[name] = {"categories": [c for c in series.cat.categories.astype(object)], "codes": series.cat.codes.tolist()}
+        elif kind.startswith("datetime64"):
+            kinds[name], columns[name] = "time", [None if pd.isna(v) else v.value for v in values]
+        elif kind == "boolean":
+            kinds[name], columns[name] = "boolean", [None if pd.isna(v) else bool(v) for v in values]
+        else:
+            kinds[name] = "float" if kind.startswith("float") else "object"
+            columns[name] = [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in values]
+    f = data.filters
+    return {
+        "columns": columns, "kinds": kinds, "order": list(frame.columns),
+        "learners": data.learners.astype(object).where(data.learners.notna(), None).to_dict(orient="list"),
+        "filters": {k: (getattr(f, k).isoformat() if isinstance(getattr(f, k), datetime) else getattr(f, k)) for k in ("cohort", "learner", "quiz", "since", "until")},
+        "detail": data.detail,
+    }  # fmt: skip
+
+
+def data_from_json(obj: Any) -> Any:
+    """The :class:`course.report.Data` back from :func:`data_to_json`."""
+    import pandas as pd
+
+    from course.report import Data, Filters
+
+    try:
+        people = pd.DataFrame({"learner": obj["learners"]["learner"], "cohort": obj["learners"]["cohort"]}, dtype=object)
+        columns = {}
+        for name in obj["order"]:
+            values, kind = obj["columns"][name], obj["kinds"][name]
+            if kind == "category":
+                categories = pd.Index(values["categories"], dtype=object)
+                columns[name] = pd.Categorical.from_codes(values["codes"], categories=categories)
+            elif kind == "time":
+                columns[name] = pd.to_datetime(pd.Series(values, dtype="Int64"), unit="ns", utc=True)
+            elif kind == "boolean":
+                columns[name] = pd.array(values, dtype="boolean")
+            elif kind == "float":
+                columns[name] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+            else:
+                columns[name] = pd.Series(values, dtype=object)
+        attempts = pd.DataFrame(columns) if columns else pd.DataFrame(columns=obj["order"])
+        filters = Filters(**{k: (datetime.fromisoformat(v) if k in ("since", "until") and v else v) for k, v in obj["filters"].items()})
+        return Data(attempts, people, filters, bool(obj["detail"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"not the report's data: {error}") from error

@@ -136,7 +136,7 @@ def test_exports_write_files_a_spreadsheet_reads(dash, data):
 
 def test_cohorts_and_retakes_from_the_learners_section(dash):
     who, cohort, set_cohort = dash.learners.children[0].children
-    retake, message = dash.learners.children[1], dash.learners.children[2]
+    retake, reason, waive, message = dash.learners.children[1:5]
     who.value = seed.EVE
     cohort.value = "2026-12 nurses"
     set_cohort.click()
@@ -147,6 +147,17 @@ def test_cohorts_and_retakes_from_the_learners_section(dash):
     dash.reviewer.value = "Tess Trainer"
     retake.click()
     assert dash.store.retakes_allowed(seed.CARLA, "final_assessment") == 1
+    who.value = seed.EVE
+    waive.click()
+    assert "Say why" in message.value and dash.store.waivers(seed.EVE) == []
+    reason.value = "Trained at her last clinic"
+    waive.click()
+    assert [w.reason for w in dash.store.waivers(seed.EVE, "final_assessment")] == ["Trained at her last clinic"]
+    # every action is in the audit trail section, newest first, with who did it
+    dash.refresh()
+    trail = dash.audit.children[0].value
+    assert trail.index("opened the final assessment early") < trail.index("allowed a retake") < trail.index("set the cohort")
+    assert "Tess Trainer" in trail and "Trained at her last clinic" in trail and "cohort none → 2026-12 nurses" in trail
 
 
 def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path, course):
@@ -191,7 +202,7 @@ def test_headings_and_values_are_in_plain_words(dash, course):
     # a question is named by its prompt (shortened), its id beneath
     missed = dash.result.learner_summary.set_index("learner").loc[seed.CARLA, "assessment_critical_missed"]
     prompt = " ".join(course.question(missed)[1].prompt.split())
-    assert prompt[:30] in overview and f"<div class='dash-id'>" not in overview  # in the summary: the prompt only
+    assert prompt[:30] in overview and "<div class='dash-id'>" not in overview  # in the summary: the prompt only
     questions = html(dash.questions)
     assert "Welcome to the course" in questions and "class='dash-id'>welcome-who-decides<" in questions
 

@@ -21,7 +21,8 @@ Learners (any hub user whose token may access the service), under ``<prefix>api/
 Trainers (members of the trainer group) also have ``GET learners``, ``GET report/<table>``
 (``?format=json|csv`` and the report's filters), ``GET reviews``, ``POST reviews``
 ``{key, score, comment}``, ``POST retakes`` / ``cohorts`` / ``waivers``, ``POST certificates``
-``{learner}`` (a PDF) and ``GET audit``. ``GET health`` needs no token.
+``{learner}`` (a PDF), ``GET audit``, and for a dashboard away from the database ``GET snapshot``
+(the report's data), ``GET course`` (the banks) and ``GET attempts``. ``GET health`` needs no token.
 
 Errors are JSON ``{"error": kind, "message": text}``: 400 a bad request, 403 not allowed, 404 no
 such quiz or question, 409 not possible now (a closed sitting, no certificate), 422 an answer
@@ -471,6 +472,40 @@ class Certificates(TrainerApi):
         self.finish(pdf)
 
 
+class Snapshot(TrainerApi):
+    """The report's data (course.report.Data) for a trainer's dashboard, which computes its tables."""
+
+    async def get(self) -> None:
+        from course import report
+
+        detail = self.get_argument("detail", "1") != "0"
+        key = self.get_argument("key", None)
+        data = await self.call(report._load, self.service.store, self.filters(), detail=detail, key=key)
+        self.reply(wire.data_to_json(data))
+
+
+class CourseFiles(TrainerApi):
+    """The full banks, for a trainer's dashboard (trainers may see the keys; learners never)."""
+
+    async def get(self) -> None:
+        def read() -> dict[str, str]:
+            from course.bank import bank_files
+
+            return {p.name: p.read_text(encoding="utf-8") for p in bank_files([self.service.settings.quizzes])}
+
+        self.reply({"banks": await self.call(read)})
+
+
+class Attempts(TrainerApi):
+    """Every stored answer (for an xAPI export made away from the database)."""
+
+    async def get(self) -> None:
+        from dataclasses import asdict
+
+        found = await self.call(self.service.store.attempts, learner=self.get_argument("learner", None), quiz=self.get_argument("quiz", None))
+        self.reply([{**asdict(a), "answered_at": a.answered_at.isoformat()} for a in found])
+
+
 class Audit(TrainerApi):
     async def get(self) -> None:
         entries = await self.call(self.service.store.audit, learner=self.get_argument("learner", None), action=self.get_argument("action", None))
@@ -505,6 +540,9 @@ def make_app(service: Service) -> web.Application:
         (p + "waivers", Waivers),
         (p + "certificates", Certificates),
         (p + "audit", Audit),
+        (p + "snapshot", Snapshot),
+        (p + "course", CourseFiles),
+        (p + "attempts", Attempts),
     ]
     return web.Application([(path, handler, {"service": service}) for path, handler in routes], xsrf_cookies=False)
 

@@ -291,3 +291,35 @@ def test_a_learner_answers_in_chromium_in_their_hub_server_and_sees_feedback(hub
     with store_of(hub) as store:
         mine = [a for a in store.attempts(learner=BOB) if a.question == "welcome-practice-retry"]
     assert mine and mine[-1].response is False and mine[-1].correct is False
+
+
+def test_the_trainer_dashboard_in_the_trainers_own_server_works_through_the_service_and_a_learners_does_not(hub: HubProcess) -> None:
+    with store_of(hub) as store:
+        for name in (ANN, BOB):
+            store.ensure_learner(name)
+    code = textwrap.dedent(
+        """
+        import json
+        from course import widgets
+        from course.dashboard import Dashboard
+        board = Dashboard()
+        out = {"status": board.status.value, "reviewer": [board.reviewer.value, board.reviewer.disabled], "errors": [str(e) for e in widgets.callback_errors]}
+        if not board.unavailable:
+            out["learners"] = sorted(board.result.learner_summary["learner"])
+            out["audit"] = board.audit.children[0].value
+            who, cohort, set_cohort = board.learners.children[0].children
+            who.value = "kc-bob"; cohort.value = "2026-12 front desk"; set_cohort.click()
+            out["message"] = board.learners.children[4].value
+        print(json.dumps(out))
+        """
+    )
+    trainer = printed(hub.run_in_kernel(TRAINER, code))
+    assert trainer["errors"] == [] and trainer["reviewer"] == [TRAINER, True]
+    assert {ANN, BOB} <= set(trainer["learners"])
+    assert "2026-12 front desk" in trainer["message"]
+    with store_of(hub) as store:
+        assert {p.name: p.cohort for p in store.learners()}[BOB] == "2026-12 front desk"
+        assert store.audit(learner=BOB, action="cohort")[-1].actor == TRAINER
+    learner = printed(hub.run_in_kernel(ANN, code))
+    assert learner["errors"] == [] and "learners" not in learner
+    assert "The dashboard cannot be shown" in learner["status"] and "Only trainers" in learner["status"]
