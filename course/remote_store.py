@@ -75,6 +75,12 @@ class ServiceStore:
     def close(self) -> None:
         self.client._http.close()
 
+    def __enter__(self) -> ServiceStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def course_from_service(client: TrainerClient) -> Course:
     """The full banks, as the course service has them (loaded with the course's own loader)."""

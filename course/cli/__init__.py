@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     export.add_argument("--homepage", default="https://clinic.example/course", help="xAPI: the IRI the course's activities and accounts live under")
     _add_filters(export)
-    _add_db(export)
+    _add_source(export)
 
     report_ = command(
         "report", _report, "progress, scores and item analysis",

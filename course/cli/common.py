@@ -22,6 +22,12 @@ class CommandError(Exception):
 
 
 def _open(args: argparse.Namespace) -> tuple[Course, ResultsStore]:
+    """The banks and the records: from the course service on JupyterHub, else this computer's."""
+    if _service(args):
+        from course.remote_store import ServiceStore, course_from_service
+
+        remote = ServiceStore(_trainer_client(args))
+        return course_from_service(remote.client), remote  # type: ignore[return-value]
     from course.bank import load_course
     from course.store import ResultsStore
 

@@ -177,7 +177,7 @@ def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_ret
     # the trainer, from a terminal in their own server: the course command goes through the service
     code = textwrap.dedent(
         f"""
-        import json, subprocess, sys
+        import json, os, subprocess, sys
         def course(*args):
             done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
             return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
@@ -187,6 +187,8 @@ def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_ret
             "retake": course("retake", "{ANN}"),
             "impostor": course("retake", "{BOB}", "--trainer", "Someone Else"),
             "audit": course("audit", "--format", "json"),
+            "csv": course("export", "--format", "csv", "--out", os.path.expanduser("~/answers.csv")),
+            "xapi": course("export", "--format", "xapi", "--out", os.path.expanduser("~/lrs.json")),
         }}))
         """
     )
@@ -197,6 +199,8 @@ def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_ret
     assert out["review"]["code"] == 0 and f"(by {TRAINER})" in out["review"]["out"], out["review"]
     assert out["retake"]["code"] == 0 and f"allowed by {TRAINER}" in out["retake"]["out"], out["retake"]
     assert out["impostor"]["code"] == 1 and f"you act as '{TRAINER}'" in out["impostor"]["err"]
+    assert out["csv"]["code"] == 0 and "answer" in out["csv"]["out"], out["csv"]  # through the service: the trainer has no database
+    assert out["xapi"]["code"] == 0 and "xAPI statement" in out["xapi"]["out"], out["xapi"]
     trail = json.loads(out["audit"]["out"])
     mine = [(e["actor"], e["action"], e["learner"]) for e in trail if e["action"] in ("review", "retake")]
     assert (TRAINER, "review", BOB) in mine and (TRAINER, "retake", ANN) in mine
