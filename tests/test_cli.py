@@ -151,6 +151,41 @@ def test_cohort_and_retake(seeded: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "no learner named" in capsys.readouterr().err
 
 
+def test_waive_and_the_audit_trail(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["waive", seed.EVE, "--reason", "Trained at her last clinic", "--trainer", "Tess Trainer"]) == 0
+    assert "before finishing its lessons (waived by Tess Trainer" in capsys.readouterr().out
+    assert main(["waive", seed.EVE, "--reason", "x"]) == 1
+    assert "give --trainer" in capsys.readouterr().err
+    assert main(["retake", seed.CARLA]) == 1  # who allows it must be named: it goes in the audit trail
+    assert main(["retake", seed.CARLA, "--trainer", "Tina Lead"]) == 0
+    capsys.readouterr()
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert "Tess Trainer  waiver  Eve New" in out and "Tina Lead  retake  Carla Clinician" in out and "2 actions" in out
+    assert main(["audit", "--learner", seed.CARLA, "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert (entry["actor"], entry["action"], entry["before"], entry["after"]) == ("Tina Lead", "retake", {"retakes": 0}, {"retakes": 1})
+
+
+def test_a_review_of_an_answer_scored_by_its_key_is_refused(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ResultsStore() as store:
+        choice = next(a for a in store.attempts() if a.question_type == "single_choice")
+    assert main(["review", choice.key, "--score", "1", "--reviewer", "Tess Trainer"]) == 1
+    assert "scored by its key; only written (free-text) answers are reviewed" in capsys.readouterr().err
+    with ResultsStore() as store:
+        assert store.reviews(choice.key) == [] and store.audit() == []
+
+
+def test_the_audit_trail_shows_a_learners_control_characters_harmlessly(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ResultsStore() as store:
+        store.ensure_learner("Eve\x1b]0;owned\x07")
+    assert main(["cohort", "Eve\x1b]0;owned\x07", "x", "--trainer", "Tess"]) == 0
+    capsys.readouterr()
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "Eve\\x1b]0;owned\\x07" in out
+
+
 def test_mistakes_end_in_a_message_not_a_traceback(data: Path) -> None:
     import subprocess
     import sys
