@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from course.bank import Course
-
 if TYPE_CHECKING:
     import pandas as pd
+
+    from course.bank import Course
 
     from course.report import Filters
     from course.store import ResultsStore

@@ -286,13 +286,18 @@ questions:
 
 
 @pytest.fixture
-def assessment(env, monkeypatch):
-    """A small assessment drawn from the welcome bank; the learner may sit it (a trainer waived the lessons)."""
+def locked_assessment(env, monkeypatch):
+    """A small assessment drawn from the welcome bank, which the learner has not done yet."""
     quizzes = env / "quizzes"
     quizzes.mkdir()
     shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
     (quizzes / "final.yaml").write_text(ASSESSMENT)
     monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+
+
+@pytest.fixture
+def assessment(locked_assessment):
+    """The same, and the learner may sit it (a trainer waived the lessons)."""
     W.get_store().waive("Ann Nurse", "final", by="Tess Trainer", reason="tests of the assessment itself")
 
 
@@ -306,12 +311,7 @@ def answer_right(quiz):
         answer_with_key(quiz, view)
 
 
-def test_an_assessment_is_locked_until_its_lessons_are_done(env, monkeypatch):
-    quizzes = env / "quizzes"
-    quizzes.mkdir()
-    shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
-    (quizzes / "final.yaml").write_text(ASSESSMENT)
-    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+def test_an_assessment_is_locked_until_its_lessons_are_done(locked_assessment):
     locked = W.quiz_widget("final").children[0]
     assert "quiz-locked" in locked.value and "Final opens when you have done these lessons" in locked.value
     assert "<li>Welcome to the course</li>" in locked.value and W.get_store().sittings("Ann Nurse", "final") == []
@@ -323,12 +323,7 @@ def test_an_assessment_is_locked_until_its_lessons_are_done(env, monkeypatch):
     assert isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)
 
 
-def test_a_trainers_waiver_opens_the_assessment_early(env, monkeypatch):
-    quizzes = env / "quizzes"
-    quizzes.mkdir()
-    shutil.copy(ROOT / "quizzes" / "00_welcome.yaml", quizzes)
-    (quizzes / "final.yaml").write_text(ASSESSMENT)
-    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(quizzes))
+def test_a_trainers_waiver_opens_the_assessment_early(locked_assessment):
     assert not isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)
     W.get_store().waive("Ann Nurse", "final", by="Tess Trainer", reason="Did the lessons on paper")
     assert isinstance(W.quiz_widget("final").children[0], W.AssessmentQuiz)

@@ -87,15 +87,7 @@ class _Steps:
         self.bar.close()
 
 
-TABLES = {
-    "learners": "one row per learner: lessons, scores, final assessment (default)",
-    "progress": "learners x lessons: status of each lesson",
-    "cohorts": "one row per cohort",
-    "questions": "item analysis: facility, discrimination, flags",
-    "options": "how often each option of each choice question was chosen",
-    "regrade": "stored scores the current banks no longer give",
-    "review": "written answers waiting for a trainer",
-}  # (the same as course.trainer.TABLES, without importing it for --help)
+from course.trainer import TABLES  # noqa: E402 - (light: no bank or database is loaded)
 
 
 def _service(args: argparse.Namespace) -> str | None:
