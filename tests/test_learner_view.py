@@ -42,3 +42,42 @@ def test_the_server_finds_the_template_in_the_checkout_first() -> None:
 def test_server_args_for_jupyterhub_leave_the_default_url_to_the_spawner() -> None:
     assert not any("default_url" in a for a in learner_view.server_args(default_url=False))
     assert learner_view.DEFAULT_URL == "/voila/render/home.ipynb"
+
+
+def test_the_kernel_pool_hands_out_a_kernel_started_in_advance_with_the_course_imported(tmp_path) -> None:
+    """A page gets a kernel that was waiting, the course imported but nothing run; the culler spares the waiting one."""
+    import asyncio
+
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+
+    from course.kernel_pool import PooledKernelManager
+
+    async def run() -> None:
+        manager = PooledKernelManager(root_dir=str(tmp_path), connection_dir=str(tmp_path), refill_delay=0.0, cull_idle_timeout=1)
+        try:
+            first = await manager.start_kernel(kernel_name=NATIVE_KERNEL_NAME, path="")  # no kernel waiting yet: a new one
+            for _ in range(600):  # the pool fills in the background
+                if manager._pool:
+                    break
+                await asyncio.sleep(0.05)
+            (waiting,) = manager._pool
+            assert waiting != first
+            manager.get_kernel(waiting).last_activity -= __import__("datetime").timedelta(seconds=5)
+            await manager.cull_kernel_if_idle(waiting)
+            assert waiting in manager  # a waiting kernel is not culled
+            handed = await manager.start_kernel(kernel_name=NATIVE_KERNEL_NAME, path="")
+            assert handed == waiting and waiting not in manager._pool
+            client = manager.get_kernel(handed).client()
+            client.start_channels()
+            try:
+                found: list[str] = []
+                code = "import sys; print(sorted(m for m in ('course.widgets', 'course.store', 'course.session') if m in sys.modules), In[1:-1])"
+                await client.execute_interactive(code, timeout=30, output_hook=lambda m: found.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+                assert found == ["['course.session', 'course.store', 'course.widgets'] []\n"]  # imported; no cell run before the page's
+            finally:
+                client.stop_channels()
+            assert await manager.start_kernel(kernel_name=NATIVE_KERNEL_NAME, path="elsewhere") not in (first, handed)  # another folder: a new kernel
+        finally:
+            await manager.shutdown_all(now=True)
+
+    asyncio.run(run())
