@@ -22,6 +22,9 @@ from importlib import resources
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from course.grading import Grade, UngradableResponse, parse_number
 from course.paper import PaperQuestion
@@ -32,8 +35,29 @@ log = logging.getLogger("course.widgets")
 callback_errors: list[BaseException] = []
 """Exceptions caught inside widget callbacks, newest last (they are also logged)."""
 
+# Shared layouts and styles. Unless given one, ipywidgets makes every widget a Layout and a style
+# of its own, and each is one more model for the page to create from a message of the kernel: in
+# a lesson, 280 of its 505 models were such copies, all alike. These are never changed.
 FULL_WIDTH = w.Layout(width="100%")
+AUTO = w.Layout()
+NUMBER_WIDTH = w.Layout(width="12em", max_width="100%")
+HTML_STYLE = HTMLStyle()
+BUTTON_STYLE = w.ButtonStyle()
+CHECKBOX_STYLE = CheckboxStyle()
+DESCRIPTION_STYLE = DescriptionStyle()
+TEXT_STYLE = TextStyle()
+
+
+def html(value: str = "", layout: w.Layout = AUTO) -> w.HTML:
+    """An HTML widget with the shared layout and style."""
+    return w.HTML(value, layout=layout, style=HTML_STYLE)
+
+
+def button(description: str, *, layout: w.Layout = AUTO, **traits: Any) -> w.Button:
+    """A button with the shared layout and style."""
+    return w.Button(description=description, layout=layout, style=BUTTON_STYLE, **traits)
 CRITICAL_NOTE = "Safety-critical: in the final assessment, a question like this must be fully right to pass."
+CRITICAL_NOTE_ASSESSMENT = "Safety-critical: this question must be fully right to pass the assessment, whatever your score."
 
 
 @cache
@@ -100,19 +124,20 @@ class QuestionView(w.VBox):
             head.append(f'<span class="quiz-points">({escape(plural(question.points, "point"))})</span>')
         if question.critical:
             head.append('<span class="quiz-critical-tag" title="Safety-critical question">Safety-critical</span>')
-        note = f'<div class="quiz-critical-note">{escape(CRITICAL_NOTE)}</div>' if question.critical else ""
-        self.prompt = w.HTML(f'<div class="quiz-head">{"".join(head)}</div>{note}<div class="quiz-prompt">{markdown(question.prompt)}</div>', layout=FULL_WIDTH)
+        critical_note = CRITICAL_NOTE if with_submit else CRITICAL_NOTE_ASSESSMENT  # no Submit of its own: in an assessment
+        note = f'<div class="quiz-critical-note">{escape(critical_note)}</div>' if question.critical else ""
+        self.prompt = html(f'<div class="quiz-head">{"".join(head)}</div>{note}<div class="quiz-prompt">{markdown(question.prompt)}</div>', FULL_WIDTH)
         self.input = self._build_input()
-        self.submit = w.Button(description="Submit", button_style="primary", tooltip="Submit your answer")
+        self.submit = button("Submit", button_style="primary", tooltip="Submit your answer")
         self.submit.add_class("quiz-submit")
         self.submit.on_click(self._clicked)
-        self.message = w.HTML("")
+        self.message = html("")
         self.message.add_class("quiz-message")
-        self.feedback = w.HTML("", layout=FULL_WIDTH)
+        self.feedback = html("", FULL_WIDTH)
         self.feedback.add_class("quiz-feedback")
-        controls = w.HBox([self.submit, self.message] if with_submit else [self.message])
+        controls = w.HBox([self.submit, self.message] if with_submit else [self.message], layout=AUTO)
         controls.add_class("quiz-controls")
-        super().__init__([self.prompt, self.input, controls, self.feedback], layout=w.Layout(width="100%"))
+        super().__init__([self.prompt, self.input, controls, self.feedback], layout=FULL_WIDTH)
         self.add_class("quiz-question")
         self.add_class(f"quiz-q-{question.id}")
         self.add_class(f"quiz-type-{question.type}")
@@ -173,7 +198,7 @@ class ChoiceView(QuestionView):
     def _build_input(self) -> w.Widget:
         q = self.question
         options: list[tuple[str, Any]] = [("True", True), ("False", False)] if q.type == "true_false" else [(c.text, c.id) for c in q.options]
-        return w.RadioButtons(options=options, value=None, layout=FULL_WIDTH)
+        return w.RadioButtons(options=options, value=None, layout=FULL_WIDTH, style=DESCRIPTION_STYLE)
 
     def response(self) -> Any:
         return self.input.value
@@ -187,7 +212,7 @@ class MultipleChoiceView(QuestionView):
     """Check boxes: select all that apply."""
 
     def _build_input(self) -> w.Widget:
-        self.boxes = {c.id: w.Checkbox(value=False, description=c.text, indent=False, layout=FULL_WIDTH) for c in self.question.options}
+        self.boxes = {c.id: w.Checkbox(value=False, description=c.text, indent=False, layout=FULL_WIDTH, style=CHECKBOX_STYLE) for c in self.question.options}
         box = w.VBox(list(self.boxes.values()), layout=FULL_WIDTH)
         box.add_class("quiz-options")
         return box
@@ -209,10 +234,10 @@ class NumericView(QuestionView):
 
     def _build_input(self) -> w.Widget:
         q = self.question
-        self.text = w.Text(value="", placeholder="Type a number", continuous_update=True, layout=w.Layout(width="12em", max_width="100%"))
+        self.text = w.Text(value="", placeholder="Type a number", continuous_update=True, layout=NUMBER_WIDTH, style=TEXT_STYLE)
         self.text.observe(self._check, names="value")
-        unit = w.HTML(f'<span class="quiz-unit">{escape(q.unit or "")}</span>')
-        return w.HBox([self.text, unit])
+        unit = html(f'<span class="quiz-unit">{escape(q.unit or "")}</span>')
+        return w.HBox([self.text, unit], layout=AUTO)
 
     def _inputs(self) -> list[w.Widget]:
         return [self.text]
@@ -249,18 +274,20 @@ class OrderingView(QuestionView):
         rows = []
         count = len(self.order)
         for position in range(count):
-            label = w.HTML("")
+            label = html("")
             label.add_class("quiz-order-text")
-            up = w.Button(description="▲ Up", disabled=position == 0)
-            down = w.Button(description="▼ Down", disabled=position == count - 1)
+            up = button("▲ Up", disabled=position == 0)
+            down = button("▼ Down", disabled=position == count - 1)
             up.on_click(lambda _b, p=position: self._move(p, -1))
             down.on_click(lambda _b, p=position: self._move(p, +1))
             self.labels.append(label)
             self.ups.append(up)
             self.downs.append(down)
-            number = w.HTML(f"{position + 1}.")
+            number = html(f"{position + 1}.")
             number.add_class("quiz-order-number")
-            row = w.HBox([number, label, up, down], layout=FULL_WIDTH)
+            buttons = w.Box([up, down], layout=AUTO)  # side by side; one above the other on a phone (quiz.css)
+            buttons.add_class("quiz-order-buttons")
+            row = w.HBox([number, label, buttons], layout=FULL_WIDTH)
             row.add_class("quiz-order-row")
             rows.append(row)
         self._refresh()
@@ -306,9 +333,9 @@ class MatchingView(QuestionView):
         self.menus: dict[str, w.Dropdown] = {}
         rows = []
         for left in q.lefts:
-            menu = w.Dropdown(options=choices, value="", layout=FULL_WIDTH)
+            menu = w.Dropdown(options=choices, value="", layout=FULL_WIDTH, style=DESCRIPTION_STYLE)
             self.menus[left.id] = menu
-            text = w.HTML(f'<div class="quiz-match-left">{escape(left.text)}</div>', layout=FULL_WIDTH)
+            text = html(f'<div class="quiz-match-left">{escape(left.text)}</div>', FULL_WIDTH)
             row = w.VBox([text, menu], layout=FULL_WIDTH)
             row.add_class("quiz-match-row")
             rows.append(row)
@@ -331,7 +358,7 @@ class FreeTextView(QuestionView):
     """A text area; the answer is saved for a trainer to score."""
 
     def _build_input(self) -> w.Widget:
-        return w.Textarea(value="", placeholder="Write your answer here…", rows=5, layout=FULL_WIDTH)
+        return w.Textarea(value="", placeholder="Write your answer here…", rows=5, layout=FULL_WIDTH, style=TEXT_STYLE)
 
     def response(self) -> Any:
         return self.input.value

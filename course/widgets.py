@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import TextStyle
 from IPython.display import display
 
 from course import config, identity
@@ -36,6 +37,7 @@ from course.records import StoreError
 from course.render import escape, markdown
 from course.session import AssessmentClosed, Backend, CourseSession, IncompleteAssessment, Practice, SittingView, to_json
 from course.views import (  # noqa: F401 - the views are part of this module's interface
+    AUTO,
     FULL_WIDTH,
     ChoiceView,
     FreeTextView,
@@ -44,9 +46,11 @@ from course.views import (  # noqa: F401 - the views are part of this module's i
     NumericView,
     OrderingView,
     QuestionView,
+    button,
     callback_errors,
     feedback_html,
     guard,
+    html,
     log,
     plural,
     question_view,
@@ -57,6 +61,8 @@ if TYPE_CHECKING:
     from course.store import ResultsStore
 
 _guard = guard  # (the trainer dashboard's name for it)
+HOME_PAGE = "home.ipynb"
+"""The course home, relative to a lesson (the lessons and the home are in one folder)."""
 _store: ResultsStore | None = None
 _store_url: str | None = None
 
@@ -115,21 +121,22 @@ def get_backend(learner: str | None = None, store: ResultsStore | None = None) -
 
 
 def _notice(text: str, kind: str = "info") -> w.HTML:
-    box = w.HTML(f'<div class="quiz-notice quiz-notice-{kind}" role="status">{escape(text)}</div>', layout=FULL_WIDTH)
-    box.add_class("quiz-notice")
-    return box
+    return html(_notice_html(text, kind), FULL_WIDTH)
+
+
+def _notice_html(text: str, kind: str = "info") -> str:
+    return f'<div class="quiz-notice quiz-notice-{kind}" role="status">{escape(text)}</div>'
 
 
 def _problem_box(text: str, details: str = "") -> w.HTML:
     more = f"<details><summary>Details for the course author</summary><pre>{escape(details)}</pre></details>" if details else ""
-    box = w.HTML(f'<div class="quiz-error" role="alert">{escape(text)}{more}</div>', layout=FULL_WIDTH)
-    box.add_class("quiz-error")
-    return box
+    return html(f'<div class="quiz-error quiz-problem" role="alert">{escape(text)}{more}</div>', FULL_WIDTH)
 
 
 def _styled(container: w.Box, children: list[w.Widget]) -> None:
     """Show ``children`` in ``container``, with the quizzes' stylesheet after them."""
-    container.children = [*children, w.HTML(stylesheet())]
+    container.add_class("course-view")  # the stylesheet's scope
+    container.children = [*children, html(stylesheet())]
 
 
 def _when(moment: datetime) -> str:
@@ -162,7 +169,7 @@ class PracticeQuiz(w.VBox):
                 if earlier.grade.correct:
                     view.lock()
         notices = [_notice(UNREADABLE, "warning")] if practice.earlier_unreadable else []
-        super().__init__([*notices, *self.views], layout=w.Layout(width="100%"))
+        super().__init__([*notices, *self.views], layout=FULL_WIDTH)
         self.add_class("quiz")
         self.add_class(f"quiz-{practice.quiz}")
 
@@ -215,24 +222,24 @@ class AssessmentQuiz(w.VBox):
         self.backend = backend
         self.sitting = sitting
         self.views = [question_view(q, with_submit=False) for q in sitting.questions]
-        self.submit = w.Button(description="Submit the assessment", button_style="primary", tooltip="Submit all your answers; you cannot change them afterwards", layout=w.Layout(width="auto"))
+        self.submit = button("Submit the assessment", button_style="primary", tooltip="Submit all your answers; you cannot change them afterwards")
         self.submit.add_class("quiz-submit-assessment")
         self.submit.on_click(self._clicked)
-        self.result = w.HTML("", layout=FULL_WIDTH)
+        self.result = html("", FULL_WIDTH)
         self.result.add_class("quiz-result")
         count = len(self.views)
-        intro = _notice(
+        self.intro = _notice(
             f"{plural(count, 'question')}. Answer all of them, then press “Submit the assessment” once. "
             f"Pass mark: {sitting.pass_mark:g}%, and every safety-critical question must be right."
         )
-        controls = w.HBox([self.submit])
+        controls = w.HBox([self.submit], layout=AUTO)
         controls.add_class("quiz-controls")
-        super().__init__([intro, *self.views, controls, self.result], layout=w.Layout(width="100%"))
+        super().__init__([self.intro, *self.views, controls, self.result], layout=FULL_WIDTH)
         self.add_class("quiz")
         self.add_class("quiz-assessment")
         self.add_class(f"quiz-{sitting.quiz}")
         if sitting.state == "submitted":
-            self._apply(sitting, note="You have already taken this assessment. Your trainer can allow a retake.")
+            self._apply(sitting, note="You have already taken this assessment: this is your result and your answers.")
 
     @property
     def learner(self) -> str:
@@ -245,6 +252,7 @@ class AssessmentQuiz(w.VBox):
         for view in self.views:
             view.lock()
         self.submit.disabled = True
+        self.submit.description = "Submitted"
 
     def _clicked(self, _button: w.Button) -> None:
         with guard(lambda text: setattr(self.result, "value", f'<div class="quiz-error" role="alert">{escape(text)}</div>')):
@@ -288,12 +296,23 @@ class AssessmentQuiz(w.VBox):
                 view.show_grade(sitting.grades[qid])
         self._lock_all()
         self.result.value = self._result_html(sitting, note)
+        self.intro.value = self._summary_html(sitting)
+
+    def _summary_html(self, sitting: SittingView) -> str:
+        """At the top of a submitted assessment: the verdict, and where the rest is."""
+        score = sitting.score
+        assert score is not None
+        verdict, _kind, _waiting = _verdict(sitting)
+        return (
+            f'<div class="quiz-notice quiz-summary" role="status">You have submitted this assessment. Result: <b>{verdict}</b> '
+            f"({score.percent:.0f}%; pass mark {sitting.pass_mark:g}%). Each question below shows your answer and its explanation; "
+            "the result and what to do next are at the end.</div>"
+        )
 
     def _result_html(self, sitting: SittingView, note: str) -> str:
         score = sitting.score
         assert score is not None
-        waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= sitting.pass_mark
-        verdict, kind = ("Passed", "quiz-passed") if score.passed else ("Waiting for your trainer", "quiz-waiting") if waiting else ("Not passed", "quiz-failed")
+        verdict, kind, waiting = _verdict(sitting)
         lines = [f'<div class="quiz-verdict"><b>{verdict}</b>: {score.total:.3g} of {plural(score.maximum, "point")} ({score.percent:.0f}%; pass mark {sitting.pass_mark:g}%).</div>']
         if score.critical_missed:
             prompts = {v.question.id: v.question.prompt for v in self.views}
@@ -303,24 +322,37 @@ class AssessmentQuiz(w.VBox):
             count = len(score.pending)
             lines.append(f'<div class="quiz-pending-note">{count} written answer{"s" * (count != 1)} wait{"s" * (count == 1)} for your trainer\'s score; '
                          "your result is final once they are scored (see your progress).</div>")  # fmt: skip
+        if sitting.retake_possible:
+            lines.append('<div class="quiz-next-step">Your trainer has allowed you another sitting: reload this page to start it.</div>')
+        elif score.passed:
+            lines.append('<div class="quiz-next-step">Well done. Your trainer issues your certificate; you do not need to do anything else.</div>')
+        elif not waiting:
+            lines.append('<div class="quiz-next-step">Talk to your trainer: they can go through your answers with you and allow a retake. '
+                         "The explanation under each question shows what was expected.</div>")  # fmt: skip
         if note:
             lines.append(f'<div class="quiz-note">{escape(note)}</div>')
-        if sitting.retake_possible:
-            lines.append('<div class="quiz-note">Your trainer has allowed you another sitting: reload this page to start it.</div>')
         return f'<div class="quiz-result-box {kind}" role="status">{"".join(lines)}</div>'
+
+
+def _verdict(sitting: SittingView) -> tuple[str, str, bool]:
+    """A submitted sitting's verdict in words, its CSS class, and whether it waits for a trainer's score."""
+    score = sitting.score
+    assert score is not None
+    waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= sitting.pass_mark
+    if score.passed:
+        return "Passed", "quiz-passed", False
+    return ("Waiting for your trainer", "quiz-waiting", True) if waiting else ("Not passed", "quiz-failed", False)
 
 
 def _locked_box(sitting: SittingView) -> w.HTML:
     items = "".join(f"<li>{escape(title)}</li>" for title in sitting.reasons)
-    box = w.HTML(
-        f'<div class="quiz-locked" role="status"><b>{escape(sitting.title)} opens when you have done these lessons:</b>'
-        f"<ul>{items}</ul>A lesson is done when you have answered each of its questions at least once. "
-        "Your progress is on the course home page. If you have learned this elsewhere, your trainer can open the "
-        "assessment for you early.</div>",
-        layout=FULL_WIDTH,
+    return html(
+        f'<div class="quiz-locked" role="status"><div class="quiz-locked-title">{escape(sitting.title)} opens when you have done these lessons:</div>'
+        f"<ul>{items}</ul><p>A lesson is done when you have answered each of its questions at least once. "
+        f'Your progress is on the <a href="{HOME_PAGE}">course home page</a>.</p>'
+        "<p>If you have learned this elsewhere, your trainer can open the assessment for you early.</p></div>",
+        FULL_WIDTH,
     )
-    box.add_class("quiz-locked")
-    return box
 
 
 # --- who the learner is -----------------------------------------------------------------------
@@ -336,19 +368,32 @@ def _name_saved(name: str) -> None:
         show_again(name)
 
 
+NAME_PROMPT = "Type your full name and press “Save name”. The course remembers it on this computer, and every question on this page opens."
+HOME_PROMPT = "Welcome! Before you start, type your full name and press “Save name”. The course keeps your answers and your progress under it."
+QUIZ_PROMPT = "Before you answer, type your name and press “Save name” (once: every question on this page opens)."
+NAME_STYLE = TextStyle(description_width="initial")
+NAME_WIDTH = w.Layout(width="22em", max_width="100%")
+
+
 class LearnerForm(w.VBox):
     """Set the learner's name once; it is remembered, and every quiz on the page opens at once."""
 
-    def __init__(self, on_saved: Callable[[str], None] | None = None, *, prompt: str = "Type your name and press “Save name”. The course remembers it."):
+    def __init__(self, on_saved: Callable[[str], None] | None = None, *, prompt: str = NAME_PROMPT, value: str | None = None):
         self.on_saved = on_saved
-        self.name = w.Text(value=identity.remembered() or "", placeholder="Your full name", layout=w.Layout(width="18em", max_width="100%"))
-        self.save = w.Button(description="Save name", button_style="primary", tooltip="Save your name")
+        self.name = w.Text(
+            value=(identity.remembered() or "") if value is None else value,
+            placeholder="Your full name",
+            description="Your name",
+            style=NAME_STYLE,
+            layout=NAME_WIDTH,
+        )
+        self.save = button("Save name", button_style="primary", tooltip="Save your name")
         self.save.on_click(self._clicked)
-        self.message = w.HTML("")
+        self.message = html("")
         self.message.add_class("quiz-message")
-        controls = w.HBox([self.name, self.save])
+        controls = w.HBox([self.name, self.save], layout=AUTO)
         controls.add_class("quiz-controls")
-        super().__init__([w.HTML(f"<p>{escape(prompt)}</p>"), controls, self.message])
+        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO)
         self.add_class("quiz-learner-form")
 
     def _show(self, text: str, kind: str = "invalid") -> None:
@@ -368,6 +413,32 @@ class LearnerForm(w.VBox):
             _name_saved(name)
 
 
+class SignedIn(w.VBox):
+    """Whose answers these are, with a way to correct the name (a typing slip, a shared computer)."""
+
+    def __init__(self, name: str):
+        self.learner = name
+        self.notice = _notice(f"You are signed in as {name}. Your answers and progress are saved under this name.")
+        self.change = button("Not you? Change the name", tooltip="Use another name from now on")
+        self.change.add_class("quiz-secondary")
+        self.change.on_click(self._change)
+        super().__init__([self.notice, self.change], layout=FULL_WIDTH)
+        self.add_class("quiz-signed-in")
+
+    def _change(self, _button: w.Button) -> None:
+        with guard(lambda text: setattr(self.notice, "value", f'<div class="quiz-error" role="alert">{escape(text)}</div>')):
+            form = LearnerForm(
+                self._changed,
+                prompt=f"Type the name to use from now on and press “Save name”. Answers given so far stay under {self.learner}.",
+                value="",
+            )
+            self.children = [self.notice, form]
+
+    def _changed(self, name: str) -> None:
+        self.learner = name
+        self.notice.value = _notice_html(f"You are signed in as {name}. Reload this page for its questions to be saved under the new name too.")
+
+
 def learner_widget() -> w.Widget:
     """The welcome lesson's name form, or who the learner already is."""
     if config.service_url():
@@ -382,6 +453,8 @@ def learner_widget() -> w.Widget:
     if where in ("jupyterhub", "environment") and name:
         how = "your JupyterHub account" if where == "jupyterhub" else "the COURSE_LEARNER setting"
         return _notice(f"You are signed in as {name} (from {how}). Your answers are saved under this name.")
+    if name:
+        return SignedIn(name)
     return LearnerForm()
 
 
@@ -402,7 +475,7 @@ def quiz_widget(quiz: str, *, section: str | None = None, learner: str | None = 
     Never raises for a learner: a broken bank, an unknown quiz or an unreachable database or
     service becomes a message in the notebook. ``children[0]`` is the quiz (or the message).
     """
-    container = w.VBox(layout=w.Layout(width="100%"))
+    container = w.VBox(layout=FULL_WIDTH)
     container.add_class("quiz-container")
 
     def render(name: str | None = None) -> None:
@@ -410,7 +483,7 @@ def quiz_widget(quiz: str, *, section: str | None = None, learner: str | None = 
             backend = get_backend(name or learner, store)
             if backend is None:
                 _waiting_for_a_name.append(render)
-                _styled(container, [LearnerForm(prompt="Before you answer, tell the course who you are: type your name and press “Save name”.")])
+                _styled(container, [LearnerForm(prompt=QUIZ_PROMPT)])
                 return
             _styled(container, [_quiz(backend, quiz, section)])
         except BankError as exc:
@@ -466,13 +539,13 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
     done = sum(1 for r in rows if r.done)
     body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(r.detail)}</td></tr>" for r in rows)
     percent = 100 * done / max(1, len(rows))
-    html = w.HTML(
+    table = html(
         f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>'
         f'<div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
         f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
-        layout=FULL_WIDTH,
+        FULL_WIDTH,
     )
-    box = w.VBox([html], layout=FULL_WIDTH)
+    box = w.VBox([table], layout=FULL_WIDTH)
     box.add_class("quiz-progress-view")
     return box
 
@@ -494,10 +567,10 @@ def home_widget() -> w.Widget:
             backend = get_backend(name)
             if backend is None:
                 _waiting_for_a_name.append(render)
-                form = LearnerForm(prompt="Welcome! Type your name and press “Save name”: the course keeps your answers and progress under it.")
+                form = LearnerForm(prompt=HOME_PROMPT)
                 _styled(container, [form])
                 return
-            _styled(container, [w.HTML(_home_html(backend), layout=FULL_WIDTH)])
+            _styled(container, [html(_home_html(backend), FULL_WIDTH)])
         except (BankError, StoreError) as exc:
             _styled(container, [_problem_box("Your course cannot be shown just now. Please try again in a moment or tell your trainer.", str(exc))])
 
@@ -505,35 +578,43 @@ def home_widget() -> w.Widget:
     return container
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _home_html(backend: Backend) -> str:
     home = backend.home()
-    lessons = [r for r in home.lessons]
+    lessons = list(home.lessons)
+    number = {row.title: str(n) for n, row in enumerate(lessons)}
     done = sum(1 for r in lessons if r.done)
     items = []
-    for number, row in enumerate(lessons):
+    for n, row in enumerate(lessons):
         locked = home.locked.get(row.quiz)
         classes = "quiz-home-lesson" + (" quiz-home-next" if row.quiz == home.next_quiz else "")
         if locked:
             status = "locked"
-            action = f'<div class="quiz-home-locked">Opens when you have done: {escape(", ".join(locked))}.</div>'
+            which = [number.get(title, title) for title in locked]
+            first = "lesson" if len(which) == 1 else "lessons"
+            action = f'<div class="quiz-home-locked">Opens when you have done {first} {escape(_and(which))}.</div>'
         else:
             label = "Start" if row.status in ("not started", "not taken") else "Continue" if not row.done else "Open"
             status = row.status + (f" — {row.detail}" if row.detail else "")
-            action = f'<a class="quiz-home-open" href="{escape(row.lesson)}">{label}</a>'
+            action = f'<a class="quiz-home-open" href="{escape(row.lesson)}" aria-label="{escape(label)}: {escape(row.title)}">{label}</a>'
         items.append(
-            f'<li class="{classes}" data-quiz="{escape(row.quiz)}"><span class="quiz-home-title">{number}. {escape(row.title)}</span>'
+            f'<li class="{classes}" data-quiz="{escape(row.quiz)}"><span class="quiz-home-title">{n}. {escape(row.title)}</span>'
             f'<span class="quiz-home-status">{escape(status)}</span>{action}</li>'
         )
     nxt = next((r for r in lessons if r.quiz == home.next_quiz), None)
     if nxt is not None:
-        lead = f'<p>Next: <a href="{escape(nxt.lesson)}"><b>{escape(nxt.title)}</b></a></p>'
+        lead = f'<p class="quiz-home-lead">Next: <a href="{escape(nxt.lesson)}"><b>{escape(number[nxt.title])}. {escape(nxt.title)}</b></a></p>'
     else:
-        lead = "<p><b>You have done every lesson.</b></p>"
+        lead = '<p class="quiz-home-lead"><b>You have done every lesson.</b></p>'
     percent = 100 * done / max(1, len(lessons))
     return (
         f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>'
-        f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
-        f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol></div>'
+        f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol>'
+        "<p class=\"quiz-note\">A lesson is done when you have answered each of its questions at least once.</p></div>"
     )
 
 
