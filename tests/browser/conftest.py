@@ -1,8 +1,9 @@
 """Fixtures for the browser tests: a scratch copy of the course, JupyterLab, headless Chromium.
 
-One JupyterLab server, one Chromium and one lesson page serve the whole session; each lesson test
-starts from a clean slate (the learner's answers removed from the scratch database, the
-notebook's outputs cleared and every cell run again).
+One JupyterLab server, one learner's view (Voilà on Jupyter Server), one Chromium serve the whole
+session. In JupyterLab one lesson page serves every test, each from a clean slate (the learner's
+answers removed from the scratch database, the notebook's outputs cleared and every cell run
+again); in the learner's view each test opens its pages as a learner of its own.
 
 - ``course_env``: ``notebooks/`` and ``quizzes/`` copied to a temporary folder, a scratch data
   folder (SQLite results database) and the environment every server and kernel gets.
@@ -10,6 +11,10 @@ notebook's outputs cleared and every cell run again).
   Where it cannot be had or launched the tests are skipped, or fail when ``CI=true``.
 - ``lab_server``, ``lab_page``: JupyterLab on the copy; ``00_welcome.ipynb`` open, kernel idle.
 - ``welcome``: that page with every cell run again on an empty database: the quiz rendered.
+- ``learner_view``: the learner's view (``python -m course.learner_view``, as ``make lab``) on the
+  copy, with a data folder of its own; a test chooses its learner with ``as_learner`` (the
+  remembered name: each page's kernel reads it), or none, to be asked for a name.
+- ``view``: a fresh page on the learner's view.
 
 On a failure, a screenshot, the page's console errors and the server's log are kept in
 ``test-artifacts/browser/<test>/`` under the repository (the path is printed).
@@ -213,7 +218,11 @@ def _save_artifacts(item: pytest.Item) -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     for w in watched:
         try:
-            w.page.screenshot(path=str(folder / f"{w.label}.png"), full_page=True, timeout=10_000)
+            if w.page.evaluate("!!document.querySelector('#rendered_cells')"):  # Voilà scrolls inside it: make the window the page's height
+                from .layout import show_all
+
+                show_all(w.page, (w.page.viewport_size or {"width": 1280})["width"])
+            w.page.screenshot(path=str(folder / f"{w.label}.png"), full_page=True, timeout=30_000)
         except Exception as error:  # noqa: BLE001 - the page may be gone; keep the rest
             (folder / f"{w.label}.screenshot-failed.txt").write_text(repr(error))
         (folder / f"{w.label}.console.txt").write_text("\n".join(w.console[w.first :]) + "\n")
@@ -310,3 +319,81 @@ def welcome(request: pytest.FixtureRequest, lab_page: LabPage, course_env: Cours
     for question in page.locator(".quiz-question").all():
         expect(question.locator("button.quiz-submit")).to_be_enabled()
     return page
+
+
+# --- the learner's view (Voilà on Jupyter Server, as `make lab` serves it) ---------------------
+
+READY = ".quiz-question button.quiz-submit, .quiz-submit-assessment, .quiz-locked, .quiz-home, .quiz-learner-form, .quiz-notice, .quiz-error"
+"""Something of the course rendered by the page's widgets (a lesson with no quiz has none)."""
+VIEW_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class LearnerView:
+    """The learner's view serving the scratch course, its own data folder, and who the learner is.
+
+    The server runs without ``COURSE_LEARNER``: each page's kernel reads the remembered name
+    (``learner.json`` in the data folder), so a test chooses its learner with :meth:`as_learner`
+    (a name of its own keeps its answers apart from other tests'), or none, to be asked.
+    """
+
+    server: Server
+    course: CourseEnv
+
+    def url(self, notebook: str) -> str:
+        return f"{self.server.url}/voila/render/{notebook}"
+
+    def as_learner(self, name: str | None) -> None:
+        """Remember ``name`` as the learner's (None: nobody yet, the course asks for a name)."""
+        path = self.course.data_dir / "learner.json"
+        if name is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write_json(path, {"name": name})
+        self.course.learner = name or ""
+
+    def open(self, page: Any, notebook: str, *, questions: int | None = None) -> Any:
+        """Open a page of the course and wait until its widgets are there (``questions`` of them, if given)."""
+        from playwright.sync_api import expect
+
+        page.goto(self.url(notebook), wait_until="commit", timeout=VIEW_TIMEOUT_MS)
+        expect(page.locator(READY).first).to_be_attached(timeout=VIEW_TIMEOUT_MS)
+        if questions is not None:
+            expect(page.locator(".quiz-question")).to_have_count(questions, timeout=VIEW_TIMEOUT_MS)
+        return page
+
+
+@pytest.fixture(scope="session")
+def learner_view(course_env: CourseEnv) -> Iterator[LearnerView]:
+    """``python -m course.learner_view`` on the scratch course, with a data folder of its own."""
+    data_dir = course_env.root / "learner-var"
+    env = {k: v for k, v in course_env.env.items() if k != "COURSE_LEARNER"}
+    env["COURSE_DATA_DIR"] = str(data_dir)
+    course = CourseEnv(root=course_env.root, notebooks=course_env.notebooks, quizzes=course_env.quizzes, data_dir=data_dir, env=env, learner="")
+    port = free_port()
+    command = [
+        sys.executable, "-m", "course.learner_view", "--no-browser", f"--port={port}",
+        "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=", "--ServerApp.password=",
+        # The kernel of a closed page is ended after 30 idle seconds, not 10 minutes: a session opens dozens.
+        "--MappingKernelManager.cull_idle_timeout=30", "--MappingKernelManager.cull_interval=5",
+    ]  # fmt: skip
+    server = Server("the learner's view", command, port=port, env=env, cwd=course_env.root, log=course_env.root / "learner-view.log")
+    try:
+        server.wait_until_answers("/api/status", timeout=60)
+    except ServerError as error:
+        server.stop()
+        pytest.fail(str(error), pytrace=False)
+    yield LearnerView(server, course)
+    server.stop()
+
+
+@pytest.fixture
+def view(request: pytest.FixtureRequest, browser: Any, learner_view: LearnerView) -> Iterator[tuple[LearnerView, Any]]:
+    """A fresh browser page (1280 × 900) on the learner's view (its kernels are culled once it is closed)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    watch(request, "learner-view", page, console_log(page), [learner_view.server.log])
+    yield learner_view, page
+    context.close()

@@ -1,9 +1,9 @@
 """The trainer's dashboard served by Voilà, in Chromium.
 
-- It shows the answers a learner just gave in JupyterLab: the learner answers in the welcome
-  lesson (the same page the lesson tests use); then Voilà serves
-  ``notebooks/trainer_dashboard.ipynb`` of the scratch copy, with the same environment and so the
-  same results database, and the page must show the learner and the answers.
+- It shows the answers a learner just gave: the learner answers in the welcome lesson in the
+  learner's view (``make lab``); then Voilà serves ``notebooks/trainer_dashboard.ipynb`` of the
+  scratch copy (``make dashboard``) with the same environment and so the same results database,
+  and the page must show the learner and the answers.
 - On a seeded store, on a phone-sized screen, it loads with no failed request and no console
   error, and its tables scroll sideways inside their boxes instead of widening the page.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CourseEnv, console_log, require_playwright, watch
+from .conftest import CourseEnv, LearnerView, console_log, require_playwright, watch
 from .servers import Server, ServerError, free_port
 
 expect = require_playwright().expect
@@ -38,7 +38,7 @@ which the test checks). They are the only failures the test lets through."""
 
 
 def answer_in_the_lesson(page, course_env: CourseEnv) -> None:
-    """In JupyterLab: a wrong single-choice answer and a free-text answer, each submitted by clicking."""
+    """A wrong single-choice answer and a free-text answer, each submitted by clicking."""
     bank = course_env.course().bank("welcome")
     choice = bank.question("welcome-who-decides")
     wrong = next(o for o in choice.options if not o.correct)
@@ -83,15 +83,17 @@ def voila_page(request: pytest.FixtureRequest, browser, course_env: CourseEnv, e
         server.stop()
 
 
-@pytest.fixture
-def dashboard(request: pytest.FixtureRequest, browser, course_env: CourseEnv):
-    """A fresh page and Voilà serving the dashboard of the scratch copy (stopped after the test)."""
-    with voila_page(request, browser, course_env, course_env.env, width=1280, log="voila.log") as served:
-        yield served
+def test_dashboard_shows_the_learner_and_the_answers_just_given(request, browser, view: tuple[LearnerView, object]) -> None:
+    lv, lesson = view
+    lv.as_learner("Dashboard Learner")
+    lv.open(lesson, "00_welcome.ipynb", questions=len(lv.course.course().bank("welcome").questions))
+    answer_in_the_lesson(lesson, lv.course)
+    course_env = lv.course
+    with voila_page(request, browser, course_env, course_env.env, width=1280, log="voila.log") as dashboard:
+        see_the_answers(dashboard, course_env)
 
 
-def test_dashboard_shows_the_learner_and_the_answers_just_given(welcome, dashboard, course_env: CourseEnv) -> None:
-    answer_in_the_lesson(welcome, course_env)
+def see_the_answers(dashboard, course_env: CourseEnv) -> None:
     page, server = dashboard
     # Voilà runs the notebook when the page is asked for, and sends it while (or after) it runs.
     page.goto(server.url, wait_until="commit", timeout=VOILA_TIMEOUT_MS)
