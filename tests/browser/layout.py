@@ -25,9 +25,31 @@ _HEIGHT = """() => {
 }"""
 
 
+_SETTLED = """() => new Promise((done) => {
+  // Lumino lays the page out again on the next animation frames after a resize: wait until the
+  // scrolling column fits the window and stays the same for two frames.
+  let last = null, frames = 0;
+  const check = () => {
+    const cells = document.querySelector('#rendered_cells');
+    const now = cells ? [Math.round(cells.getBoundingClientRect().width), cells.scrollHeight].join() : 'none';
+    const fits = !cells || cells.getBoundingClientRect().width <= document.documentElement.clientWidth + 0.5;
+    frames = now === last && fits ? frames + 1 : 0;
+    last = now;
+    if (frames >= 2) done(true); else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})"""
+
+
+def settle(page: Any) -> None:
+    """Wait until the page's layout has followed the window's size."""
+    page.evaluate(_SETTLED)
+
+
 def show_all(page: Any, width: int) -> int:
     """Make the window ``width`` px wide and as tall as the page; return that height."""
     page.set_viewport_size({"width": width, "height": 900})
+    settle(page)
     height = 900
     for _ in range(5):  # the page's height depends on its width: settle
         wanted = min(MAX_HEIGHT, max(900, page.evaluate(_HEIGHT)))
@@ -35,7 +57,7 @@ def show_all(page: Any, width: int) -> int:
             break
         height = wanted
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(50)
+        settle(page)
     return height
 
 
@@ -65,10 +87,11 @@ _MEASURE = r"""([rowsSelector, controlsSelector]) => {
       if (across > 0.5 && down > 0.5) problems.push(`rows overlap by ${down.toFixed(1)} px: «${describe(rows[i])}» and «${describe(rows[j])}»`);
     }
   }
-  // nothing in a quiz reaches past its output area (which would cut it off) or the window
+  // nothing in a quiz reaches past its cell (whose output area hides what overflows) or the window
   const width = document.documentElement.clientWidth;
   for (const output of document.querySelectorAll('.jp-OutputArea-output')) {
-    const edge = Math.min(output.getBoundingClientRect().right, width);
+    const cell = output.closest('.jp-Cell') || output;
+    const edge = Math.min(output.getBoundingClientRect().right, cell.getBoundingClientRect().right, width);
     for (const e of output.querySelectorAll('.quiz-question *, .quiz-home *, .quiz-learner-form *, .quiz-locked, .quiz-result-box, .quiz-notice')) {
       if (!visible(e)) continue;
       const r = e.getBoundingClientRect();
