@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal, Union
+from typing import Annotated, Any, Iterable, Literal, Mapping, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from course import config
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+Flag = Annotated[bool, Strict()]
+"""YAML's true or false only: a quoted "yes" or a 1 is a mistake, not a guess (the checks on
+the raw YAML count ``correct: true`` the same way)."""
+_IDENT_PATTERN = r"^[A-Za-z0-9_.-]+$"
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=_IDENT_PATTERN)]
 
 QUESTION_TYPES = (
     "single_choice",
@@ -50,7 +57,7 @@ class Option(_Model):
 
     id: Ident
     text: Text
-    correct: bool = False
+    correct: Flag = False
     feedback: Text | None = None
 
 
@@ -77,8 +84,8 @@ class _Question(_Model):
     section: Text
     prompt: Text
     explanation: Text
-    points: float = Field(default=1.0, gt=0)
-    critical: bool = False
+    points: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    critical: Flag = False
     source: Text | None = None
 
     @property
@@ -105,12 +112,16 @@ class TrueFalse(_Question):
     """A statement that is true or false; ``feedback`` is shown for the wrong answer."""
 
     type: Literal["true_false"]
-    answer: bool
+    answer: Flag
     feedback: Text | None = None
 
 
 class Numeric(_Question):
-    """A number: ``answer`` (± ``tolerance``) or a range ``min``..``max``; optional ``unit``."""
+    """A number: ``answer`` (± ``tolerance``) or a range ``min``..``max``; optional ``unit``.
+
+    What makes a key that can grade is decided by :func:`numeric_key_problems` alone: the
+    loader reports its problems field by field, and this model refuses to hold such a key.
+    """
 
     type: Literal["numeric"]
     answer: float | None = None
@@ -119,6 +130,14 @@ class Numeric(_Question):
     max: float | None = None
     unit: Text | None = None
     unit_aliases: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _key_can_grade(self) -> Numeric:
+        problems = numeric_key_problems({name: getattr(self, name) for name in self.model_fields_set})
+        if problems:
+            text = "; ".join(f"{_field_name(loc)}: {message}" for loc, message in problems)
+            raise PydanticCustomError(_NUMERIC_KEY, "{problems}", {"problems": text})
+        return self
 
 
 class Ordering(_Question):
@@ -173,7 +192,7 @@ class _Header(_Model):
     title: Text
     lesson: Text
     mode: Literal["practice", "assessment"]
-    pass_mark: float | None = Field(default=None, ge=0, le=100)
+    pass_mark: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
     draw: Draw | None = None
     questions: list[Any] = Field(default_factory=list)
 
@@ -324,6 +343,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"is required; use one of: {', '.join(QUESTION_TYPES)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')} (got {value!r})"
+    if kind == "finite_number":
+        return f"must be an ordinary number, not {_yaml_number(value)}"
     if kind == "greater_than":
         return f"must be greater than {ctx.get('gt')} (got {value!r})"
     if kind == "greater_than_equal":
@@ -356,7 +377,86 @@ def _texts(entries: list[dict[str, Any]], key: str) -> list[str]:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """The number pydantic would read from ``value`` (a YAML number, or text such as "1970" or
+    "nan"), or None when it is not one (pydantic says so: "must be a number")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _yaml_number(value: Any) -> str:
+    """A non-finite number as YAML writes it (.nan, .inf, -.inf), anything else as repr."""
+    number = _number(value)
+    if number is not None and math.isnan(number):
+        return ".nan"
+    if number is not None and math.isinf(number):
+        return ".inf" if number > 0 else "-.inf"
+    return repr(value)
+
+
+_NUMERIC_KEY = "numeric_key"
+"""The pydantic error type of :meth:`Numeric._key_can_grade` (the loader reports the same
+problems field by field from :func:`numeric_key_problems`, so it skips this one)."""
+
+def _why_not_ordinary(name: str, number: float) -> str:
+    if name == "tolerance":
+        return "every number would count as right" if number > 0 else "no number would ever count as right"
+    if name == "answer":
+        return "no typed number could ever equal it, so nobody could answer right"
+    return "a range needs ordinary numbers at both ends"
+
+
+def numeric_key_problems(q: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """(field path, message) for every reason the key of a numeric question cannot grade.
+
+    The one definition of a valid numeric key: either ``answer`` (with an optional
+    ``tolerance`` of at least 0) or both ``min`` and ``max`` with ``min <= max``; every one of
+    them an ordinary number (not true/false, not .nan, not .inf); ``unit_aliases`` only with
+    a ``unit``. A field written as ``null`` counts as not given. ``q`` is the question's raw
+    YAML mapping, or a model's fields (:class:`Numeric` checks itself with this).
+    """
+    out: list[tuple[tuple[Any, ...], str]] = []
+    given = {k for k in ("answer", "tolerance", "min", "max") if q.get(k) is not None}
+    numbers: dict[str, float] = {}
+    for name in ("answer", "tolerance", "min", "max"):
+        if name not in given:
+            continue
+        value = q[name]
+        if isinstance(value, bool):
+            out.append(((name,), f"must be a number (got {str(value).lower()})"))
+            continue
+        number = _number(value)
+        if number is None:
+            continue  # not a number at all: the model's type check says so
+        if not math.isfinite(number):
+            out.append(((name,), f"must be an ordinary number, not {_yaml_number(number)}: {_why_not_ordinary(name, number)}"))
+            continue
+        numbers[name] = number
+    has_range = "min" in given or "max" in given
+    if "answer" not in given and not has_range:
+        out.append((("answer",), "is required (or give min and max for a range)"))
+    if "answer" in given and has_range:
+        out.append((("answer",), "give either answer (with tolerance) or min and max, not both"))
+    if has_range and ("min" not in given or "max" not in given):
+        missing = "min" if "min" not in given else "max"
+        out.append(((missing,), "is required when a range is given (give both min and max)"))
+    low, high, tolerance = numbers.get("min"), numbers.get("max"), numbers.get("tolerance")
+    if low is not None and high is not None and low > high:
+        out.append((("min",), f"min ({low:g}) is above max ({high:g})"))
+    if tolerance is not None and tolerance < 0:
+        out.append((("tolerance",), f"must not be negative (got {tolerance:g})"))
+    if "tolerance" in given and has_range and "answer" not in given:
+        out.append((("tolerance",), "applies to answer, not to a min..max range"))
+    if q.get("unit_aliases") and not q.get("unit"):
+        out.append((("unit_aliases",), "needs a unit"))
+    return out
 
 
 def _rule_problems(q: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
@@ -376,6 +476,14 @@ def _rule_problems(q: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
         correct = _texts([o for o in options if o.get("correct") is True], "id")
         if options and not correct:
             out.append((("options",), "no option is marked correct: true"))
+        if kind == "multiple_choice" and len(options) >= 2 and len(correct) == len(options):
+            out.append(
+                (
+                    ("options",),
+                    "every option is marked correct: true, so ticking them all earns full marks without "
+                    "reading the question; add at least one option that is wrong",
+                )
+            )
         if kind == "single_choice" and len(correct) > 1:
             out.append(
                 (
@@ -385,23 +493,7 @@ def _rule_problems(q: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
                 )
             )
     elif kind == "numeric":
-        low, high, tolerance = (_number(q.get(k)) for k in ("min", "max", "tolerance"))
-        has_range = "min" in q or "max" in q
-        if "answer" not in q and not has_range:
-            out.append((("answer",), "is required (or give min and max for a range)"))
-        if "answer" in q and has_range:
-            out.append((("answer",), "give either answer (with tolerance) or min and max, not both"))
-        if has_range and ("min" not in q or "max" not in q):
-            missing = "min" if "min" not in q else "max"
-            out.append(((missing,), "is required when a range is given (give both min and max)"))
-        if low is not None and high is not None and low > high:
-            out.append((("min",), f"min ({low:g}) is above max ({high:g})"))
-        if tolerance is not None and tolerance < 0:
-            out.append((("tolerance",), f"must not be negative (got {tolerance:g})"))
-        if "tolerance" in q and has_range and "answer" not in q:
-            out.append((("tolerance",), "applies to answer, not to a min..max range"))
-        if q.get("unit_aliases") and not q.get("unit"):
-            out.append((("unit_aliases",), "needs a unit"))
+        out.extend(numeric_key_problems(q))
     elif kind == "ordering":
         items = _entries(q.get("items"))
         if len(items) < 2:
@@ -438,6 +530,36 @@ def lesson_headings(notebook: Path) -> list[str]:
 
 
 # --- loading ----------------------------------------------------------------------------------
+
+_UNFINISHED = ("quoted scalar", "simple key", "flow sequence", "flow mapping")
+"""What YAML reports 'while scanning/parsing' when something opened was never closed: a quote,
+a key still waiting for its ':', a '[' or a '{'. Its mistake is where it was opened (the
+context mark); the scanner only notices later, often on the next line or at the end of the file."""
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    """The line to report for a YAML syntax error, and its message.
+
+    PyYAML gives two positions: where the problem was noticed, and the context it was noticed
+    in. For an unfinished quote, key or bracket the mistake is at the context (where it was
+    opened), not where the scanner gave up, which is often the next line or past the end of the
+    file; otherwise it is where the problem was noticed. A line is never past the file's last.
+    """
+    last = max(1, len(text.splitlines()))
+    noticed = exc.problem_mark.line + 1 if exc.problem_mark else None
+    opened = exc.context_mark.line + 1 if exc.context_mark else None
+    context = (exc.context or "").strip()
+    what = " ".join(s for s in (context, (exc.problem or "").strip()) if s)
+    line = noticed or opened
+    if opened is not None and any(context.endswith(kind) for kind in _UNFINISHED) and (noticed is None or opened <= noticed):
+        line = opened
+        if noticed is not None and noticed > last:
+            what += " (at the end of the file)"
+        elif noticed is not None and noticed != opened:
+            what += f" (noticed on line {noticed})"
+    if line is not None:
+        line = min(line, last)
+    return line, f"invalid YAML: {what}"
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
@@ -479,10 +601,8 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
     try:
         root, data = _parse_yaml(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(s for s in (exc.context, exc.problem) if s)
-        problem(BANK_LEVEL, "yaml", f"invalid YAML: {what}", line)
+        line, message = _yaml_error(exc, text)
+        problem(BANK_LEVEL, "yaml", message, line)
         return None, problems
     except yaml.YAMLError as exc:
         problem(BANK_LEVEL, "yaml", f"invalid YAML: {exc}")
@@ -543,8 +663,10 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
         if label in seen_ids:
             problem(label, "id", f"is used twice in this bank (also question {seen_ids[label] + 1})", _line_of(root, base + ("id",)))
         seen_ids.setdefault(label, index)
+        rules_broken: list[tuple[tuple[Any, ...], str]] = []
         if isinstance(qdata, dict):
-            for loc, message in _rule_problems(qdata):
+            rules_broken = _rule_problems(qdata)
+            for loc, message in rules_broken:
                 problem(label, _field_name(loc), message, _line_of(root, base + loc))
             section = qdata.get("section")
             if headings is not None and isinstance(section, str) and section.strip() and section.strip() not in headings:
@@ -555,6 +677,10 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])
+                if err["type"] == _NUMERIC_KEY:
+                    if rules_broken:
+                        continue  # reported field by field by numeric_key_problems above
+                    loc = ("answer",)
                 if loc and loc[0] in QUESTION_TYPES:
                     loc = loc[1:]
                 if not loc and err["type"].startswith("union_tag"):
@@ -579,8 +705,12 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
 
 
 def _question_label(qdata: Any, index: int) -> str:
-    if isinstance(qdata, dict) and isinstance(qdata.get("id"), (str, int)) and str(qdata["id"]).strip():
-        return str(qdata["id"]).strip()
+    """The question's id when it is a valid one, else "question N" (a problem line stays
+    ``file:line: id: field: message`` even when the id itself is the mistake, e.g. ``a: b``)."""
+    if isinstance(qdata, dict) and isinstance(qdata.get("id"), (str, int)) and not isinstance(qdata.get("id"), bool):
+        text = str(qdata["id"]).strip()
+        if re.fullmatch(_IDENT_PATTERN, text):
+            return text
     return f"question {index + 1}"
 
 

@@ -75,8 +75,34 @@ def test_invalid_yaml_names_the_line(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("quiz: demo\ntitle: [unclosed\nmode: practice\n")
     p = only(problems_of(path), "yaml")
-    assert p.file.endswith("broken.yaml") and p.line in (2, 3, 4)
+    assert p.file.endswith("broken.yaml") and p.line == 2
     assert "invalid YAML" in p.message
+
+
+@pytest.mark.parametrize(
+    "text, line, says",
+    [
+        # an unfinished key, quote or bracket: the line it was opened on, not where YAML gave up
+        ("quiz: demo\ntitle: Demo\nlesson\nmode: practice\n", 3, "could not find expected ':' (noticed on line 4)"),
+        ("quiz: demo\ntitle: \"Demo\nmode: practice\n", 2, "found unexpected end of stream (at the end of the file)"),
+        ("quiz: demo\ntitle: [Demo, x\n", 2, "did not find expected ',' or ']' (at the end of the file)"),
+        ("quiz: demo\ntitle: {a: 1\nmode: practice\n", 2, "did not find expected ',' or '}' (noticed on line 3)"),
+        ("quiz: demo\nquestions:\n  - id: a\n    prompt: [unclosed\n    type: x\n", 4, "(noticed on line 5)"),
+        # a mistake where YAML notices it: that line
+        ("quiz: demo\ntitle: Demo\n- mode\n", 3, "did not find expected key"),
+        ("quiz: demo\nquestions:\n  - id: a\n     prompt: too far in\n", 4, "mapping values are not allowed"),
+        ("quiz: demo\ntitle: Demo\n\tlesson: x\n", 3, "tab character"),
+        ("quiz: demo\ntitle: 'it's'\nmode: practice\n", 2, "did not find expected key"),
+    ],
+)
+def test_a_yaml_mistake_is_reported_on_its_own_line(tmp_path, capsys, text, line, says):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    (p,) = problems_of(path)
+    assert (p.line, p.question, p.field) == (line, "(bank)", "yaml") and says in p.message
+    assert line <= len(text.splitlines())  # never a line past the end of the file
+    assert cli(["validate", "--no-lessons", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"{path}:{line}: (bank): yaml: {p.message}"
 
 
 def test_unknown_type(tmp_path):
@@ -304,7 +330,7 @@ def test_cli_validate_reports_each_problem_and_fails(tmp_path, capsys):
 def test_cli_validate_a_folder(tmp_path, capsys):
     write(tmp_path, GOOD_SINGLE, name="a.yaml")
     assert cli(["validate", "--no-lessons", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.strip() == "ok: 1 bank file, 1 questions, no errors"
+    assert capsys.readouterr().out.strip() == "ok: 1 bank file, 1 question, no errors"
 
 
 def test_cli_validate_a_missing_path(tmp_path, capsys):
@@ -374,3 +400,94 @@ def test_min_critical_puts_critical_questions_in_every_draw(tmp_path):
     course = load_course(tmp_path)
     for learner in ("Ann", "Bob", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"):
         assert [q.id for q in draw(course, course.bank("exam"), learner)] == ["demo-two"]
+
+
+# --- keys that cannot grade (issue 12) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, field, message",
+    [
+        ("answer: .nan", "answer", "must be an ordinary number, not .nan: no typed number could ever equal it, so nobody could answer right"),
+        ("answer: .inf", "answer", "must be an ordinary number, not .inf: no typed number could ever equal it, so nobody could answer right"),
+        ('answer: "nan"', "answer", "must be an ordinary number, not .nan: no typed number could ever equal it, so nobody could answer right"),
+        ("answer: 40\n        tolerance: .inf", "tolerance", "must be an ordinary number, not .inf: every number would count as right"),
+        ("answer: 40\n        tolerance: .nan", "tolerance", "must be an ordinary number, not .nan: no number would ever count as right"),
+        ("min: .nan\n        max: 8", "min", "must be an ordinary number, not .nan: a range needs ordinary numbers at both ends"),
+        ("min: 6\n        max: .inf", "max", "must be an ordinary number, not .inf: a range needs ordinary numbers at both ends"),
+        ("min: -.inf\n        max: 8", "min", "must be an ordinary number, not -.inf: a range needs ordinary numbers at both ends"),
+        ("answer: true", "answer", "must be a number (got true)"),
+        ("answer: null", "answer", "is required (or give min and max for a range)"),
+    ],
+)
+def test_a_numeric_key_that_cannot_grade_is_refused_at_load(tmp_path, capsys, key, field, message):
+    path = write(tmp_path, f"""\
+      - id: demo-num
+        type: numeric
+        section: Intro
+        prompt: How many?
+        explanation: E
+        {key}
+    """)
+    (p,) = problems_of(path)
+    assert (p.question, p.field, p.message) == ("demo-num", field, message)
+    assert p.line == 11 + (field in ("tolerance", "max"))
+    assert cli(["validate", "--no-lessons", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [f"{path}:{p.line}: demo-num: {field}: {message}", "1 error in 1 of 1 bank files"]
+
+
+def test_the_numeric_model_itself_refuses_a_key_that_cannot_grade():
+    """The one rule (bank.numeric_key_problems) also guards a question built in code."""
+    from pydantic import ValidationError
+
+    common = dict(type="numeric", id="n", section="S", prompt="P", explanation="E")
+    for key in ({"answer": float("nan")}, {"answer": 3, "tolerance": float("inf")}, {"min": float("nan"), "max": 3}, {"min": 8, "max": 6}, {}):
+        with pytest.raises(ValidationError):
+            bank_module.Numeric(**common, **key)
+    assert bank_module.Numeric(**common, answer=40, tolerance=5).tolerance == 5
+
+
+@pytest.mark.parametrize("field, value", [("points", ".inf"), ("points", ".nan"), ("points", "-.inf")])
+def test_points_must_be_an_ordinary_number(tmp_path, field, value):
+    p = only(problems_of(write(tmp_path, GOOD_SINGLE.replace("    section: Intro\n", f"    section: Intro\n    {field}: {value}\n"))), field)
+    assert p.message == f"must be an ordinary number, not {value}"
+
+
+def test_an_assessment_pass_mark_must_be_an_ordinary_number(tmp_path):
+    header = HEADER.replace("mode: practice", "mode: assessment\npass_mark: .nan")
+    p = only(problems_of(write(tmp_path, GOOD_SINGLE, header=header)), "pass_mark")
+    assert p.message == "must be an ordinary number, not .nan" and p.line == 5
+
+
+def test_a_select_all_question_whose_every_option_is_correct_is_refused(tmp_path, capsys):
+    path = write(tmp_path, """\
+      - id: demo-all
+        type: multiple_choice
+        section: Intro
+        prompt: Tick all that apply.
+        explanation: E
+        options:
+          - {id: a, text: A, correct: true}
+          - {id: b, text: B, correct: true}
+          - {id: c, text: C, correct: true}
+    """)
+    (p,) = problems_of(path)
+    assert str(p) == (
+        f"{p.file}:12: demo-all: options: every option is marked correct: true, so ticking them all earns "
+        "full marks without reading the question; add at least one option that is wrong"
+    )
+    assert cli(["validate", "--no-lessons", str(path)]) == 1
+
+
+def test_correct_is_true_or_false_never_a_quoted_word(tmp_path):
+    """`correct: "yes"` would count as right to the model and as not marked to the checks."""
+    body = GOOD_SINGLE.replace("{id: a, text: A, feedback: not A}", "{id: a, text: A, correct: 'yes'}")
+    p = only(problems_of(write(tmp_path, body)), "options[0].correct")
+    assert p.message == "must be true or false (got 'yes')"
+
+
+def test_an_id_that_is_itself_the_mistake_keeps_the_problem_format(tmp_path, capsys):
+    path = write(tmp_path, GOOD_SINGLE.replace("id: demo-one", "id: 'demo: one'"))
+    assert cli(["validate", "--no-lessons", str(path)]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"{path}:6: question 1: id: 'demo: one' may use only letters, digits, '-', '_' and '.'"

@@ -32,7 +32,7 @@ def _validate(args: argparse.Namespace) -> int:
     if not files:
         print("no bank files found")
         return 1
-    print(f"ok: {len(files)} bank file{'s' * (len(files) != 1)}, {questions} questions, no errors")
+    print(f"ok: {_plural(len(files), 'bank file')}, {_plural(questions, 'question')}, no errors")
     return 0
 
 
