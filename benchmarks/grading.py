@@ -30,7 +30,7 @@ def responses(q, rng: random.Random):
         return [q.answer, not q.answer]
     if isinstance(q, Numeric):
         value = q.answer if q.answer is not None else q.min
-        return [f" {value:g} {q.unit or ''}".rstrip(), "1,970"]
+        return [f" {value:g} {q.unit or ''}".rstrip(), "1 970"]  # "1,970" reads two ways: asked again, not graded
     if isinstance(q, Ordering):
         ids = [i.id for i in q.items]
         return [ids, list(reversed(ids))]

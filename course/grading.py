@@ -5,8 +5,9 @@ Responses, by question type:
 - ``single_choice``: the chosen option's id.
 - ``multiple_choice``: a collection of option ids.
 - ``true_false``: a bool.
-- ``numeric``: a number, or the text a learner typed (``"6"``, ``" 6.0 "``, ``"1,970"``,
-  ``"0,5"``, ``"40 min"`` when ``min`` is the question's unit or one of its aliases).
+- ``numeric``: a number, or the text a learner typed (``"6"``, ``" 6.0 "``, ``"1 970"``,
+  ``"0,5"``, ``"40 min"`` when ``min`` is the question's unit or one of its aliases); text
+  that reads two ways (``"1.970"``, ``"1,500"``) is asked again (see :func:`parse_number`).
 - ``ordering``: the item ids in the learner's order.
 - ``matching``: a mapping of pair id (left item) → the id of the chosen right item.
 - ``free_text``: the text; it is kept for a trainer to score (``pending``), never scored 0.
@@ -155,23 +156,81 @@ def _true_false(q: TrueFalse, response: Any) -> Grade:
 # --- numbers ----------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"^\s*(?P<number>[-+−]?(?:\d[\d,.\s]*\d|\d)(?:[eE][-+]?\d+)?)\s*(?P<unit>[^\d\s].*?)?\s*$")
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_THOUSANDS_SPACE = re.compile(r"^[-+]?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_THOUSANDS_SPACE = re.compile(r"^\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$")
+_EXPONENT = re.compile(r"[eE][-+]?\d+$")
+_LONGEST = 64
+"""Longer input is not a number anyone types (and is never echoed back whole)."""
+_ECHO = 20
+"""At most this many characters of what the learner typed are quoted back in a message."""
+
+
+def _echo(text: str) -> str:
+    """A short, one-line prefix of the learner's text, to quote back."""
+    line = " ".join(text.split())
+    return line if len(line) <= _ECHO else line[: _ECHO - 1].rstrip() + "…"
+
+
+def _groups(digits: str, separator: str) -> bool:
+    """True when ``digits`` is grouped by ``separator`` in threes: 1,234,567."""
+    return re.fullmatch(rf"\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+", digits) is not None
+
+
+def _plain_number(mantissa: str, typed: str, sign: str = "") -> str:
+    """The number's digits with a '.' for the decimal separator, thousands separators removed.
+
+    Unambiguous forms: ``1970``, ``1 970``, ``1,234,567``, ``1.234.567``, ``1,234.5``,
+    ``1.234,5``, ``0,5``, ``12.75``. One separator followed by exactly three digits after one to
+    three digits (``1.970``, ``1,500``) is a decimal point in some countries and a thousands
+    separator in others: the learner is asked again instead of being graded on a guess, and
+    the question never depends on the key (an answer key must not show through a message).
+    """
+    if any(ch.isspace() for ch in mantissa):
+        if not _THOUSANDS_SPACE.match(mantissa):
+            raise UngradableResponse(f"“{_echo(typed)}” is not a number I can read. Please type digits, for example 40.")
+        return re.sub(r"\s", "", mantissa).replace(",", ".")
+    commas, dots = mantissa.count(","), mantissa.count(".")
+    if not commas and not dots:
+        return mantissa
+    if commas and dots:
+        decimal = "," if mantissa.rfind(",") > mantissa.rfind(".") else "."
+        grouping = "." if decimal == "," else ","
+        whole, _, fraction = mantissa.rpartition(decimal)
+        if mantissa.count(decimal) != 1 or not _groups(whole, grouping):
+            raise UngradableResponse(f"“{_echo(typed)}” is not a number I can read. Please type digits, for example 40.")
+        return whole.replace(grouping, "") + "." + fraction
+    separator = "," if commas else "."
+    if commas + dots > 1:
+        if not _groups(mantissa, separator):
+            raise UngradableResponse(f"“{_echo(typed)}” is not a number I can read. Please type digits, for example 40.")
+        return mantissa.replace(separator, "")
+    whole, fraction = mantissa.split(separator)
+    if len(fraction) == 3 and len(whole) <= 3 and not whole.startswith("0"):
+        shown = "-" if sign == "-" else ""
+        as_thousands, as_decimal = shown + whole + fraction, shown + f"{whole}.{fraction}".rstrip("0").rstrip(".")
+        raise UngradableResponse(
+            f"“{_echo(typed)}” can be read as {as_thousands} or as {as_decimal}. "
+            f"Please type it again without a thousands separator: {as_thousands} or {as_decimal}."
+        )
+    return f"{whole}.{fraction}"
 
 
 def parse_number(text: str, *, units: Collection[str] = ()) -> float:
     """Read the number a learner typed; raise :class:`UngradableResponse` if it is not one.
 
-    Accepts ``"6"``, ``" 6.0 "``, ``"-2"``, ``"1,970"`` and ``"1 970"`` (thousands separators),
-    ``"0,5"`` (a decimal comma) and a trailing unit when it is one of ``units`` (compared
-    without case; ``"%"`` works as a unit).
+    Accepts ``"6"``, ``" 6.0 "``, ``"-2"``, thousands separators that cannot be a decimal point
+    (``"1 970"``, ``"1,234,567"``, ``"1.234,5"``, ``"1,234.5"``), a decimal comma (``"0,5"``,
+    ``"12,75"``) and a trailing unit when it is one of ``units`` (compared without case;
+    ``"%"`` works as a unit). A number that reads two ways (``"1.970"``, ``"1,500"``: one
+    separator, then three digits) is not guessed: the learner is asked which they meant.
+    A message quotes at most a short prefix of what was typed.
     """
+    if not text.strip():
+        raise UngradableResponse("Please type a number before you submit.")
+    if len(text.strip()) > _LONGEST:
+        raise UngradableResponse("That is too long for a number. Please type just the number, for example 40.")
     match = _NUMBER.match(text.replace("\u00a0", " "))
     if not match:
-        if not text.strip():
-            raise UngradableResponse("Please type a number before you submit.")
-        raise UngradableResponse(f"“{text.strip()}” is not a number. Please type digits, for example 40.")
+        raise UngradableResponse(f"“{_echo(text)}” is not a number. Please type digits, for example 40.")
     number = match.group("number").replace("−", "-").strip()
     unit = (match.group("unit") or "").strip()
     if unit:
@@ -179,18 +238,22 @@ def parse_number(text: str, *, units: Collection[str] = ()) -> float:
         if unit.casefold().rstrip(".") not in allowed and unit.casefold() not in allowed:
             if allowed:
                 expected = next(iter(units))
-                raise UngradableResponse(f"Please give the answer in {expected} (you wrote “{unit}”).")
-            raise UngradableResponse(f"Please type just the number, without “{unit}”.")
-    if _THOUSANDS.match(number):
-        number = number.replace(",", "")
-    elif _THOUSANDS_SPACE.match(number):
-        number = re.sub(r"\s", "", number).replace(",", ".")
-    elif _DECIMAL_COMMA.match(number):
-        number = number.replace(",", ".")
+                raise UngradableResponse(f"Please give the answer in {expected} (you wrote “{_echo(unit)}”).")
+            raise UngradableResponse(f"Please type just the number, without “{_echo(unit)}”.")
+    sign = number[0] if number[0] in "+-" else ""
+    body = number[len(sign):]
+    exponent = _EXPONENT.search(body)
+    if exponent:  # scientific notation: its separator is a decimal point
+        mantissa = body[: exponent.start()]
+        if mantissa.count(",") + mantissa.count(".") > 1 or any(ch.isspace() for ch in mantissa):
+            raise UngradableResponse(f"“{_echo(text)}” is not a number I can read. Please type digits, for example 40.")
+        plain = mantissa.replace(",", ".") + exponent.group()
+    else:
+        plain = _plain_number(body, text, sign)
     try:
-        value = float(number)
+        value = float(sign + plain)
     except ValueError:
-        raise UngradableResponse(f"“{text.strip()}” is not a number I can read. Please type digits, for example 40.") from None
+        raise UngradableResponse(f"“{_echo(text)}” is not a number I can read. Please type digits, for example 40.") from None
     if not math.isfinite(value):
         raise UngradableResponse("Please type an ordinary number.")
     return value

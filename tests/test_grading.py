@@ -134,10 +134,48 @@ def test_numeric_tolerance_and_range():
 
 @pytest.mark.parametrize(
     "typed, value",
-    [("1,970", 1970), ("1970", 1970), ("1 970", 1970), ("0,5", 0.5), ("0.5", 0.5), ("-3", -3), ("1,234,567.5", 1234567.5), ("12 %", 12)],
+    [
+        ("1970", 1970), ("1 970", 1970), ("0,5", 0.5), ("0.5", 0.5), ("-3", -3), ("12 %", 12),
+        ("1,234,567.5", 1234567.5), ("1.234.567", 1234567), ("1,234,567", 1234567), ("1.234,5", 1234.5),
+        ("12,75", 12.75), ("0,500", 0.5), ("0.500", 0.5), ("1.2345", 1.2345), ("1234,567", 1234.567), ("1.5e3", 1500),
+    ],
 )
 def test_parse_number(typed, value):
     assert parse_number(typed, units=["%"]) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "typed, thousands, decimal",
+    [("1.970", "1970", "1.97"), ("1,970", "1970", "1.97"), ("1.500", "1500", "1.5"), ("1,500", "1500", "1.5"), ("-2,250", "-2250", "-2.25"), ("40.000 min", "40000", "40")],
+)
+def test_a_number_that_reads_two_ways_is_asked_again_never_guessed(typed, thousands, decimal):
+    """One separator and then three digits is a decimal point in some countries and a thousands
+    separator in others: the learner is asked which, whatever the key (a message must never
+    depend on the key, or typing "1.970" would tell a learner the answer is 1970)."""
+    for answer in (1970, 1.97, 1500, 1.5, 40):
+        q = numeric(answer=answer)
+        with pytest.raises(UngradableResponse) as asked:
+            grade(q, typed)
+        assert str(asked.value) == (
+            f"“{typed}” can be read as {thousands} or as {decimal}. "
+            f"Please type it again without a thousands separator: {thousands} or {decimal}."
+        )
+    assert grade(numeric(answer=float(thousands)), thousands).correct  # typed again, it is graded
+
+
+def test_an_unreadable_number_quotes_only_a_short_prefix_of_what_was_typed():
+    for typed in ("abc" * 3334, "40 " + "x" * 10_000, "1" * 10_000, "forty minutes and some more words here", "\n".join(["x"] * 50)):
+        with pytest.raises(UngradableResponse) as refused:
+            grade(numeric(), typed)
+        message = str(refused.value)
+        assert len(message) < 120, message
+        assert typed[:30] not in message  # never the whole input, nor a long part of it
+    with pytest.raises(UngradableResponse) as refused:
+        grade(numeric(), "forty minutes and some more words here")
+    assert str(refused.value) == "“forty minutes and s…” is not a number. Please type digits, for example 40."
+    with pytest.raises(UngradableResponse) as refused:
+        grade(numeric(), "40 " + "x" * 60)
+    assert str(refused.value) == "Please give the answer in minutes (you wrote “xxxxxxxxxxxxxxxxxxx…”)."
 
 
 @pytest.mark.parametrize("typed", ["abc", "", "   ", "forty", "40 hours", "4 0 0 0", "nan", "inf", "1..2"])
@@ -155,7 +193,7 @@ def test_numeric_unit_mismatch_names_the_unit():
 
 def test_numeric_without_unit_refuses_a_unit():
     q = Numeric(type="numeric", id="q-year", answer=1970, **COMMON)
-    assert grade(q, "1,970").correct
+    assert grade(q, "1 970").correct and grade(q, "1970").correct
     with pytest.raises(UngradableResponse, match="just the number"):
         grade(q, "1970 AD")
 

@@ -535,7 +535,7 @@ def test_response_strings_per_interaction_type(course):
         ("b-tf", True, "true"),
         ("b-tf", False, "false"),
         ("b-num", "40 min", "40"),
-        ("b-num", " 1,970 minutes", "1970"),
+        ("b-num", " 1 970 minutes", "1970"),
         ("b-num", "0,5", "0.5"),
         ("b-num", 41.0, "41"),
         ("b-order", ["third", "first", "second"], "third[,]first[,]second"),
