@@ -29,6 +29,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("service_latency.py", ["-n", "500"], ["-n", "200", "--seconds", "3"]),
     ("service_latency.py", ["-n", "300", "--postgres"], ["-n", "100", "--seconds", "3", "--postgres"]),
     ("report_scale.py", [], ["--learners", "1000"]),
+    ("first_question.py", ["--opens", "4"], ["--opens", "2", "--no-parts"]),
 ]
 
 
