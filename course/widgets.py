@@ -21,6 +21,7 @@ submitted again is not stored again, and a submitted assessment always shows its
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -527,6 +528,19 @@ def _quiz(backend: Backend, quiz: str, section: str | None) -> w.Widget:
 # --- progress and the course home -------------------------------------------------------------
 
 
+_PRACTICE_DETAIL = re.compile(r"first tries (\d+)%; right now (\d+) of (\d+)")
+
+
+def _in_words(detail: str) -> str:
+    """A lesson's score as a learner reads it: "first tries 42%; right now 8 of 19" (course.progress)
+    becomes "42% right first time; 8 of 19 right now" (anything else is shown as it is)."""
+    found = _PRACTICE_DETAIL.fullmatch(detail)
+    if found is None:
+        return detail
+    first, right, total = found.groups()
+    return f"{first}% right first time; {right} of {total} right now"
+
+
 def progress_widget(*, learner: str | None = None, store: ResultsStore | None = None) -> w.Widget:
     """Lessons done, scores and what is left, with a progress bar."""
     try:
@@ -537,7 +551,7 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
     except (BankError, StoreError) as exc:
         return _problem_box("Your progress cannot be shown just now. Please tell your trainer.", str(exc))
     done = sum(1 for r in rows if r.done)
-    body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(r.detail)}</td></tr>" for r in rows)
+    body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(_in_words(r.detail))}</td></tr>" for r in rows)
     percent = 100 * done / max(1, len(rows))
     table = html(
         f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>'
@@ -598,7 +612,7 @@ def _home_html(backend: Backend) -> str:
             action = f'<div class="quiz-home-locked">Opens when you have done {first} {escape(_and(which))}.</div>'
         else:
             label = "Start" if row.status in ("not started", "not taken") else "Continue" if not row.done else "Open"
-            status = row.status + (f" — {row.detail}" if row.detail else "")
+            status = row.status + (f" — {_in_words(row.detail)}" if row.detail else "")
             action = f'<a class="quiz-home-open" href="{escape(row.lesson)}" aria-label="{escape(label)}: {escape(row.title)}">{label}</a>'
         items.append(
             f'<li class="{classes}" data-quiz="{escape(row.quiz)}"><span class="quiz-home-title">{n}. {escape(row.title)}</span>'

@@ -396,3 +396,13 @@ def test_an_assessment_with_a_written_answer_waits_for_the_trainer(assessment, e
     words = next(a for a in W.get_store().attempts(quiz="final") if a.question == "final-words")
     W.get_store().add_review(words.key, score=1, reviewer="Tess Trainer")
     assert final_result(course, W.get_store(), "Ann Nurse").passed is True
+
+
+def test_a_lessons_score_reads_in_words_on_the_home_and_in_the_progress_table(env):
+    quiz = welcome()
+    for view in quiz.views[:2]:
+        answer = "My own words." if view.question.type == "free_text" else key_response(bank_question(view))
+        give(quiz, view.question.id, answer).submit.click()
+    html = W.progress_widget().children[0].value
+    assert "33% right first time; 2 of 6 right now" in html and "first tries" not in html  # 2 of the 6 gradable questions
+    assert W._in_words("42% (pass mark 80%)") == "42% (pass mark 80%)"  # an assessment's is shown as it is
