@@ -628,8 +628,16 @@ class ResultsStore:
         database = self._engine.url.database
         if self._engine.dialect.name == "sqlite" and _is_file_database(database):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        with self._writer.begin() as conn:
-            _migrate(conn)
+        try:
+            with self._writer.begin() as conn:
+                _migrate(conn)
+        except sa_exc.DatabaseError as error:
+            if _unavailable(error):
+                raise
+            # not a results database at all (SQLite: "file is not a database"): say so, do not retry
+            detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "no detail"
+            where = self._engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"The results database cannot be opened: {where} is not one ({detail}).") from error
         self._opened = True
 
     @contextmanager
