@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course import __version__
-from course.files import replace_file
+from course.files import destination, replace_file
 from course.progress import FinalResult, final_result
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COURSE_TITLE", "FONT_CANDIDATES", "NotEligible", "certificate", "eligibility"]
+__all__ = ["COURSE_TITLE", "FONT_CANDIDATES", "NotEligible", "certificate", "eligibility", "target"]
 
 COURSE_TITLE = "Ketamine therapy: staff training course"
 """The course's name as printed on certificates (and in xAPI exports)."""
@@ -111,15 +111,15 @@ def eligibility(course: Course, store: ResultsStore, learner: str) -> FinalResul
 def certificate(course: Course, store: ResultsStore, learner: str, out: Path | str, *, issued: date | datetime | None = None) -> Path:
     """Write the learner's certificate as a one-page PDF and return its path.
 
-    ``out`` is the PDF's path, or an existing folder to write ``certificate-<name>.pdf`` in.
+    ``out`` is the PDF's path (ending in ``.pdf``, in a folder that exists), or an existing folder
+    to write ``certificate-<name>.pdf`` in (:func:`target`; a bad one raises
+    :class:`course.files.BadDestination` before anything else).
     ``issued`` is the issue date (default: today); dates are shown in this computer's time zone.
     Raises :class:`NotEligible` (and writes nothing) unless the learner's latest sitting of the
     final assessment is a pass.
     """
+    out = target(out, learner)
     result = eligibility(course, store, learner)
-    out = Path(out)
-    if out.is_dir():
-        out = out / f"certificate-{_slug(learner)}.pdf"
     issued_on = _local_date(issued) if issued is not None else datetime.now().astimezone().date()
     lines = _Lines(
         name=learner,
@@ -130,8 +130,14 @@ def certificate(course: Course, store: ResultsStore, learner: str, out: Path | s
         record=f"Record: {result.quiz}, sitting {result.sitting}, submission {result.submission}",
     )
     data = _render(lines, learner)
-    out.parent.mkdir(parents=True, exist_ok=True)
     return replace_file(out, data)
+
+
+def target(out: Path | str, learner: str) -> Path:
+    """The PDF file a certificate for ``learner`` is written to: ``out`` when it is a file name
+    ending in ``.pdf`` in a folder that exists, else ``certificate-<name>.pdf`` in the folder
+    ``out``, which must exist. :class:`course.files.BadDestination` otherwise (nothing written)."""
+    return destination(out, folder_file=f"certificate-{_slug(learner)}.pdf", suffix=".pdf")
 
 
 # --- drawing ----------------------------------------------------------------------------------
