@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from course import config
+from course.safe_text import FORMULA_STARTS
 
 MAX_NAME_LENGTH = 80
 
@@ -37,6 +38,8 @@ def clean_name(name: object) -> str:
         raise InvalidName(f"Please use at most {MAX_NAME_LENGTH} characters.")
     if any(unicodedata.category(ch).startswith("C") for ch in text):
         raise InvalidName("Please use letters, digits, spaces and ordinary punctuation only.")
+    if text.startswith(FORMULA_STARTS):  # read as a formula by a spreadsheet (every CSV cell is also made safe)
+        raise InvalidName(f"Please start your name with a letter (not “{text[0]}”).")
     return text
 
 

@@ -163,6 +163,41 @@ def load(store: ResultsStore, filters: Filters | None = None, *, detail: bool = 
     return _load(store, filters or Filters(), detail=detail)
 
 
+class NothingMatches(ValueError):
+    """The filters select nothing: a learner, cohort or quiz that is not there, or no answer in
+    the dates asked. A table would show everyone as "not taken", so that a typo looks like data."""
+
+
+def check_matches(data: Data, course: Course) -> None:
+    """Raise :class:`NothingMatches` when ``data``'s filters match nothing (see there).
+
+    Filters that match, but whose learners have no answers yet, are real data ("not taken")
+    and pass. ``data`` is what :func:`load` read with those filters.
+    """
+    f = data.filters
+    if (f.learner is not None or f.cohort is not None) and data.learners.empty:
+        if f.learner is not None and f.cohort is not None:
+            raise NothingMatches(f"no learner named {f.learner!r} in cohort {f.cohort!r}")
+        if f.learner is not None:
+            raise NothingMatches(f"there is no learner named {f.learner!r}")
+        raise NothingMatches(f"there is no learner in cohort {f.cohort!r}")
+    if f.quiz is not None and f.quiz not in course.banks and data.attempts.empty:
+        raise NothingMatches(f"there is no quiz {f.quiz!r}; the quizzes are: {', '.join(sorted(course.banks))}")
+    if (f.since is not None or f.until is not None) and data.attempts.empty:
+        raise NothingMatches(f"no answers were given {window(f.since, f.until)}")
+
+
+def window(since: datetime | None, until: datetime | None) -> str:
+    """Dates in words: 'since 2026-11-01', 'before …', 'from … until …' (with the time when it is not midnight)."""
+
+    def day(when: datetime) -> str:
+        return when.strftime("%Y-%m-%d %H:%M %Z") if (when.hour, when.minute) != (0, 0) else when.strftime("%Y-%m-%d")
+
+    if since is not None and until is not None:
+        return f"from {day(since)} until {day(until)}"
+    return f"since {day(since)}" if since is not None else f"before {day(until)}" if until is not None else "at any time"
+
+
 def restrict(data: Data, filters: Filters | None) -> Data:
     """The part of already loaded data that ``filters`` admit (no database access)."""
     if filters is None or filters == Filters():
@@ -1180,8 +1215,45 @@ def record_review(store: ResultsStore, key: str, score: float, reviewer: str, co
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """A table as CSV a spreadsheet opens as it is: UTF-8 with a BOM, ISO 8601 times, no index."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode("utf-8-sig")
+    """A table as CSV a spreadsheet opens as it is: UTF-8 with a BOM, ISO 8601 times, no index,
+    and no cell a spreadsheet would run as a formula (:func:`csv_text`). Every CSV file the
+    course writes is written by this function."""
+    return csv_text(frame).encode("utf-8-sig")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV of :func:`to_csv` as text (no BOM), for a terminal or a pipe.
+
+    Every text cell (and column name) that starts like a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return: a learner's name, a written answer, a comment) gets a single quote in front,
+    :func:`course.safe_text.for_spreadsheet`; numbers and times are written as they are.
+    """
+    return _spreadsheet_safe(frame).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    from course.safe_text import FORMULA_STARTS, for_spreadsheet
+
+    def risky(values: Iterable[Any]) -> bool:
+        return any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values)
+
+    out = frame
+    for position, column in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if not risky(values.cat.categories):
+                continue
+            values = values.astype(object)
+        elif values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        elif not risky(values):
+            continue
+        if out is frame:
+            out = frame.copy()
+        out.isetitem(position, values.map(for_spreadsheet))
+    if risky(str(c) for c in out.columns):
+        out = out.set_axis([for_spreadsheet(str(c)) for c in out.columns], axis=1)
+    return out
 
 
 # --- everything at once ---------------------------------------------------------------------------

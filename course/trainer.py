@@ -37,12 +37,19 @@ class TrainerError(ValueError):
 
 
 def table(name: str, store: ResultsStore, course: Course, filters: Filters | None = None, *, step: Any = None) -> pd.DataFrame:
-    """One table of the trainer's report (see :data:`TABLES`); ``step(label)`` is called after each part."""
+    """One table of the trainer's report (see :data:`TABLES`); ``step(label)`` is called after each part.
+
+    Filters that match nothing (a learner, cohort or quiz that is not there; no answer in the
+    dates) raise :class:`TrainerError` instead of a table of everyone "not taken"."""
     from course import report
 
     if name not in TABLES:
         raise TrainerError(f"there is no table {name!r}; the tables are: {', '.join(TABLES)}")
     data = report.load(store, filters, detail=name in _DETAIL)
+    try:
+        report.check_matches(data, course)
+    except report.NothingMatches as nothing:
+        raise TrainerError(str(nothing)) from None
     if step:
         step("read the store")
     frame = {

@@ -18,13 +18,17 @@ trainer's commands go through the service with the trainer's JupyterHub token
 (``JUPYTERHUB_API_TOKEN`` or ``COURSE_SERVICE_TOKEN``) and act as the trainer the hub names;
 elsewhere they read and write the results database (``--db`` or ``COURSE_DB_URL``).
 
-Every command has ``--help``. A mistake (a bad bank, an unreachable database, a learner who
-has not passed) ends in a message and a non-zero exit status, never in a traceback.
+Every command has ``--help``. A mistake (a bad bank, an unreachable database or a URL that is
+not one, a file that cannot be written, a learner or quiz that is not there, filters that match
+nothing, a learner who has not passed) ends in one line ``course <command>: <what>: <why>`` on
+stderr and exit status 1, with nothing written (:func:`failure` is the one place that says so);
+never in a traceback. Learners' text is shown with its control characters made visible.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 
@@ -162,27 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``course`` command line; return the exit status."""
-    from course.bank import BankError
-    from course.records import StoreError
-    from course.trainer import TrainerError
-
+    """Run the ``course`` command line; return the exit status (also for --help and usage errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error argparse has already explained
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
     try:
         return int(args.run(args))
-    except (CommandError, StoreError, TrainerError) as error:
-        print(f"course {args.command}: {error}", file=sys.stderr)
-        return 1
-    except KeyError as error:  # the course service found no such quiz, question or learner
-        print(f"course {args.command}: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 1
-    except BankError as error:
-        print(f"course {args.command}: the question banks have mistakes (run `course validate`):\n{error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -191,3 +185,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as error:
+        message = failure(error)
+        if message is None:
+            raise  # a bug, not a mistake of the person at the terminal: keep its traceback
+        from course.safe_text import for_terminal
+
+        print(for_terminal(f"course {args.command}: {message}", keep_newlines=True), file=sys.stderr)
+        return 1
+
+
+_WHY = {
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EEXIST: "already exists",
+    errno.EBUSY: "is in use",
+}
+
+
+def failure(error: BaseException) -> str | None:
+    """What went wrong, in one line ``<what>: <why>`` for the person at the terminal, for every
+    failure a command can expect (the file system, the database and its URL, the course service,
+    unknown names, filters that match nothing, a bank with mistakes, a learner not eligible);
+    None for anything else, which is a bug."""
+    from course.bank import BankError
+    from course.certificate import NotEligible
+    from course.files import BadDestination
+    from course.records import StoreError
+    from course.report import NothingMatches
+    from course.trainer import TrainerError
+
+    if isinstance(error, (CommandError, StoreError, TrainerError, NothingMatches, BadDestination)):
+        return str(error)
+    if isinstance(error, NotEligible):
+        return f"no certificate: {error.reason}"
+    if isinstance(error, KeyError):  # the course service found no such quiz, question or learner
+        return str(error.args[0]) if error.args else "not found"
+    if isinstance(error, BankError):
+        return f"the question banks have mistakes (run `course validate`):\n{error}"
+    if isinstance(error, OSError):
+        what = error.filename if error.filename is not None else "a file"
+        why = _WHY.get(error.errno) or (error.strerror or str(error)).rstrip(".")
+        return f"{what}: {why}"
+    return None

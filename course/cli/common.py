@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from course import config
 
@@ -29,9 +30,31 @@ def _open(args: argparse.Namespace) -> tuple[Course, ResultsStore]:
         remote = ServiceStore(_trainer_client(args))
         return course_from_service(remote.client), remote  # type: ignore[return-value]
     from course.bank import load_course
-    from course.store import ResultsStore
 
-    return load_course(), ResultsStore(args.db)
+    return load_course(), _records(args)
+
+
+def _records(args: argparse.Namespace) -> ResultsStore:
+    """The results database a trainer's command reads or changes. A SQLite file that is not
+    there is a mistake in --db or COURSE_DB_URL (a typo would otherwise make a new, empty
+    database and report nothing as if it were the clinic's records): refused, nothing created."""
+    from course.store import ResultsStore, _is_file_database
+
+    store = ResultsStore(getattr(args, "db", None))
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and _is_file_database(url.database) and not Path(url.database).expanduser().exists():
+        raise CommandError(f"{url.database}: no results database there (nothing has been stored yet; check --db or COURSE_DB_URL)")
+    return store
+
+
+def _destination(out: str, **kwargs: Any) -> Path:
+    """The file an --out names, checked before anything is read or done (see course.files.destination)."""
+    from course.files import BadDestination, destination
+
+    try:
+        return destination(out, **kwargs)
+    except BadDestination as bad:
+        raise CommandError(f"--out {bad}") from None
 
 
 def _when(text: str) -> datetime:
@@ -141,6 +164,16 @@ _TERMINAL_COLUMNS = {
 }
 
 
+def _cell(value: Any) -> Any:
+    """A text cell for the terminal: a learner's control characters made visible, at most 48 characters."""
+    from course.safe_text import for_terminal
+
+    if not isinstance(value, str):
+        return value
+    text = for_terminal(value)
+    return text if len(text) <= 48 else text[:47] + "…"
+
+
 def _print_table(frame: "pd.DataFrame", name: str) -> None:
     import pandas as pd
 
@@ -151,7 +184,7 @@ def _print_table(frame: "pd.DataFrame", name: str) -> None:
     for column in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = shown[column].dt.strftime("%Y-%m-%d %H:%M")
-        elif shown[column].dtype == object:
-            shown[column] = shown[column].map(lambda v: v if not isinstance(v, str) or len(v) <= 48 else v[:47] + "…")
+        elif not (pd.api.types.is_numeric_dtype(shown[column]) or pd.api.types.is_bool_dtype(shown[column])):
+            shown[column] = shown[column].astype(object).map(_cell)
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200, "display.float_format", "{:.2f}".format):
         print(shown.to_string(index=False, na_rep="-"))

@@ -10,25 +10,28 @@ import argparse
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 
-from course.cli.common import CommandError, _actor, _filters, _open, _plural, _print_table, _service, _Steps, _table, _trainer_client
+from course.cli.common import CommandError, _actor, _destination, _filters, _open, _plural, _print_table, _records, _service, _Steps, _table, _trainer_client
+from course.safe_text import for_terminal
 
 
 def _report(args: argparse.Namespace) -> int:
     frame = _table(args.table, args)
     if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+        from course.report import csv_text
+
+        sys.stdout.write(csv_text(frame))
     elif args.format == "json":
-        print(frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False))
+        from course.safe_text import json_for_terminal
+
+        records = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+        print(json_for_terminal(records, indent=1))
     else:
         _print_table(frame, args.table)
     return 0
 
 
 def _review(args: argparse.Namespace) -> int:
-    from course.safe_text import for_terminal
-
     if args.key is None:
         queue = _table("review", args)
         if queue.empty:
@@ -53,38 +56,44 @@ def _review(args: argparse.Namespace) -> int:
         course, store = _open(args)
         with store:
             row = trainer.review(store, course, args.key, args.score, by=reviewer, comment=args.comment or "")
-    print(f"saved: {row['learner']}, {row['question']}: {args.score:g} of {row['max_score']:g} (by {reviewer})")
+    print(for_terminal(f"saved: {row['learner']}, {row['question']}: {args.score:g} of {row['max_score']:g} (by {reviewer})"))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    out = _destination(args.out)
+    if args.format == "xapi" and (args.cohort or args.learner or args.quiz or args.until):
+        raise CommandError("--format xapi takes --since only (an LRS needs every statement of a learner's sitting)")
     course, store = _open(args)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise CommandError(f"cannot write {out}: the folder {out.parent} does not exist")
     with store:
+        from course import report
+
         if args.format == "xapi":
             from course import xapi
 
-            if args.cohort or args.learner or args.quiz or args.until:
-                raise CommandError("--format xapi takes --since only (an LRS needs every statement of a learner's sitting)")
             steps = _Steps(["read", "write"], "export")
             try:
                 statements = xapi.statements(store, course, homepage=args.homepage, since=args.since)
                 steps("built the statements")
+                if args.since and not statements:
+                    raise CommandError(f"no answers were given {report.window(args.since, None)}; nothing written")
                 xapi.write(statements, out)
                 steps("wrote the file")
             finally:
                 steps.close()
             print(f"wrote {_plural(len(statements), 'xAPI statement')} to {out}")
             return 0
-        from course import report
         from course.files import replace_file
 
         steps = _Steps(["read", "write"], "export")
         try:
-            frame = report.answers(store, course, _filters(args))
+            filters = _filters(args)
+            data = report.load(store, filters)
+            report.check_matches(data, course)  # NothingMatches: nothing written
+            frame = report.answers(data, course)
             steps("read the store")
+            if frame.empty and filters != report.Filters():
+                raise CommandError(f"no answers match {_given_filters(args)}; nothing written")
             replace_file(out, report.to_csv(frame))
             steps("wrote the file")
         finally:
@@ -93,10 +102,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _certificate(args: argparse.Namespace) -> int:
-    from course.certificate import NotEligible, _slug
+def _given_filters(args: argparse.Namespace) -> str:
+    """The filters given, as typed: --learner 'Eve New' --since 2026-11-01."""
+    given = [f"--{name} {getattr(args, name)!r}" for name in ("cohort", "learner", "quiz") if getattr(args, name) is not None]
+    given += [f"--{name} {getattr(args, name):%Y-%m-%d}" for name in ("since", "until") if getattr(args, name) is not None]
+    return " ".join(given)
 
-    out = Path(args.out)
+
+def _certificate(args: argparse.Namespace) -> int:
+    from course.certificate import _slug
+
+    path = _destination(args.out, folder_file=f"certificate-{_slug(args.learner)}.pdf", suffix=".pdf")
     trainer_name = _actor(args, "--trainer") if _service(args) or args.trainer else None
     if _service(args):
         from course.client import ServiceError
@@ -104,9 +120,7 @@ def _certificate(args: argparse.Namespace) -> int:
         try:
             pdf = _trainer_client(args).certificate(args.learner)
         except ServiceError as refusal:
-            print(f"no certificate: {refusal}", file=sys.stderr)
-            return 1
-        path = out / f"certificate-{_slug(args.learner)}.pdf" if out.is_dir() else out
+            raise CommandError(f"no certificate: {refusal}") from None
         from course.files import replace_file
 
         replace_file(path, pdf)
@@ -117,11 +131,7 @@ def _certificate(args: argparse.Namespace) -> int:
 
     course, store = _open(args)
     with store:
-        try:
-            path = trainer.certificate(store, course, args.learner, out, by=trainer_name or local_actor())
-        except NotEligible as refusal:
-            print(f"no certificate: {refusal.reason}", file=sys.stderr)
-            return 1
+        path = trainer.certificate(store, course, args.learner, path, by=trainer_name or local_actor())  # NotEligible: nothing written
     print(f"wrote {path}")
     return 0
 
@@ -133,11 +143,11 @@ def _cohort(args: argparse.Namespace) -> int:
     if _service(args):
         _trainer_client(args).set_cohort(args.learner, cohort)
     else:
-        from course.store import ResultsStore, local_actor
+        from course.store import local_actor
 
-        with ResultsStore(args.db) as store:
+        with _records(args) as store:
             trainer.set_cohort(store, args.learner, cohort, by=args.trainer or local_actor())
-    print(f"{args.learner}: cohort {args.cohort!r}" if args.cohort else f"{args.learner}: no cohort")
+    print(for_terminal(f"{args.learner}: cohort {args.cohort!r}" if args.cohort else f"{args.learner}: no cohort"))
     return 0
 
 
@@ -151,7 +161,7 @@ def _retake(args: argparse.Namespace) -> int:
         course, store = _open(args)
         with store:
             title = trainer.allow_retake(store, course, args.learner, args.quiz, by=who)
-    print(f"{args.learner} may take {title!r} once more (allowed by {who})")
+    print(for_terminal(f"{args.learner} may take {title!r} once more (allowed by {who})"))
     return 0
 
 
@@ -165,28 +175,31 @@ def _waive(args: argparse.Namespace) -> int:
         course, store = _open(args)
         with store:
             title = trainer.waive(store, course, args.learner, args.quiz, by=who, reason=args.reason)
-    print(f"{args.learner} may sit {title!r} before finishing its lessons (waived by {who}: {args.reason})")
+    print(for_terminal(f"{args.learner} may sit {title!r} before finishing its lessons (waived by {who}: {args.reason})"))
     return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from course.safe_text import for_terminal
+    from course.safe_text import json_for_terminal
 
     if _service(args):
-        entries = _trainer_client(args).audit(args.learner, args.action)
+        client = _trainer_client(args)
+        entries = client.audit(args.learner, args.action)
+        if args.learner and not entries and args.learner not in {p["name"] for p in client.learners()}:
+            raise CommandError(f"there is no learner named {args.learner!r}")
     else:
-        from course.store import ResultsStore
-
-        with ResultsStore(args.db) as store:
+        with _records(args) as store:
             entries = [
                 {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "learner": e.learner, "subject": e.subject, "before": e.before, "after": e.after}
                 for e in store.audit(learner=args.learner, action=args.action)
             ]
+            if args.learner and not entries and args.learner not in {p.name for p in store.learners()}:
+                raise CommandError(f"there is no learner named {args.learner!r}")
     if args.format == "json":
-        print(json.dumps(entries, indent=1, ensure_ascii=False))
+        print(json_for_terminal(entries, indent=1))
         return 0
     if not entries:
-        print("no trainer actions recorded" + (f" for {args.learner}" if args.learner else ""))
+        print(for_terminal("no trainer actions recorded" + (f" for {args.learner}" if args.learner else "")))
         return 0
     for e in entries:
         when = datetime.fromisoformat(e["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
