@@ -789,8 +789,8 @@ class Dashboard:
         retake = w.Button(description="Allow a retake of the final assessment", icon="redo", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
         message = w.HTML("")
 
-        reason = w.Text(description="Why", placeholder="e.g. learned it elsewhere (kept in the audit trail)", style={"description_width": "initial"}, layout=w.Layout(width="100%", max_width="32em"))
-        waive = w.Button(description="Open the final assessment before the lessons are done", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
+        reason = w.Text(description="Why", placeholder="e.g. trained elsewhere", tooltip="Why the lessons are waived (kept in the audit trail)", style={"description_width": "initial"}, layout=w.Layout(width="auto", max_width="100%"))
+        waive = w.Button(description="Open the final assessment early", tooltip="Let the learner sit the final assessment before finishing the lessons", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
 
         def on_cohort(_b: w.Button) -> None:
             chosen = cohort.value.strip()
@@ -851,7 +851,7 @@ def _change_text(before: Any, after: Any) -> str:
         parts = []
         for k in keys:
             old = before.get(k) if isinstance(before, dict) else None
-            parts.append(f"{k} {shown(old)} → {shown(after[k])}" if isinstance(before, dict) and k in before else f"{k} {shown(after[k])}")
+            parts.append(f"{k} {shown(old)} → {shown(after[k])}" if isinstance(before, dict) and k in before else f"{k}: {shown(after[k])}")
         return "; ".join(parts)
     return shown(after)
 

@@ -19,6 +19,8 @@ as the hub starts, passed to the course service alone): never in a learner's ser
 import os
 from pathlib import Path
 
+from course import learner_view  # the hub runs from the course's environment
+
 c = get_config()  # noqa: F821 - defined by JupyterHub when it loads this file
 
 ROOT = Path(os.environ.get("COURSE_ROOT", "/srv/course"))
@@ -62,12 +64,10 @@ c.Authenticator.admin_users = names("COURSE_ADMINS")
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [str(ROOT / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = str(ROOT / "notebooks")  # read-only for learners: the lessons, no banks
-c.Spawner.default_url = "/voila/render/home.ipynb"  # the course home, as `make lab` shows it
-c.Spawner.args = [
-    "--VoilaConfiguration.template=course",
-    # Voila 0.5 inlines a lesson's figures through the synchronous contents manager
-    "--ServerApp.contents_manager_class=jupyter_server.services.contents.filemanager.FileContentsManager",
-]
+# The learner's view exactly as `make lab` serves it (course/learner_view.py): Voila with the
+# course's template, the course home, a kernel started in advance, idle kernels ended.
+c.Spawner.default_url = learner_view.DEFAULT_URL
+c.Spawner.args = learner_view.server_args(default_url=False)
 c.Spawner.environment = {
     # where kernels send answers: the course service, through the hub's proxy. (While it cannot
     # be reached, a learner's answers wait in ~/.ketamine-course/service-outbox.jsonl.)

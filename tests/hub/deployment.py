@@ -37,6 +37,8 @@ from typing import Any
 import pgserver
 
 from . import learner_env, system
+from course import learner_view
+
 from .client import HubClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,13 +101,8 @@ class HubSettings:
     default_url: str = "/voila/render/home.ipynb"
     service_scopes: tuple[str, ...] | None = None  # None: service_scopes(trainer_group)
     learner_environment: Mapping[str, str] | None = None  # more variables for servers and kernels
-    # The learner's view as `make lab` serves it (Makefile, COURSE_VIEW): the course's Voila
-    # template, and the synchronous contents manager (Voila 0.5 fails on a lesson's markdown
-    # images with Jupyter Server 2's asynchronous default).
-    server_args: tuple[str, ...] = (
-        "--VoilaConfiguration.template=course",
-        "--ServerApp.contents_manager_class=jupyter_server.services.contents.filemanager.FileContentsManager",
-    )
+    # The learner's view as `make lab` serves it (one definition: course.learner_view).
+    server_args: tuple[str, ...] = tuple(learner_view.server_args(default_url=False))
 
 
 # --- the session's deployment (everything but the hub) --------------------------------------
