@@ -136,7 +136,7 @@ def navigation(course: Course, notebook: str, *, top: bool) -> str:
         return home
     here = order[index]
     if top:
-        return f"{home} · Lesson {here.number} of {order[-1].number}"
+        return f"{home} · Start here" if here.number == 0 else f"{home} · Lesson {here.number} of {order[-1].number}"
     if index + 1 < len(order):
         following = order[index + 1]
         return f"{home} · [Next: {_text(following.title)} →]({following.notebook})"

@@ -550,7 +550,7 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
         rows = backend.progress()
     except (BankError, StoreError) as exc:
         return _problem_box("Your progress cannot be shown just now. Please tell your trainer.", str(exc))
-    done = sum(1 for r in rows if r.done)
+    done = sum(1 for r in rows if _finished(r))
     body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(_in_words(r.detail))}</td></tr>" for r in rows)
     percent = 100 * done / max(1, len(rows))
     table = html(
@@ -596,11 +596,16 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def _finished(row: Any) -> bool:
+    """Done, for the learner's count: a lesson answered through; an assessment only once passed."""
+    return row.done and row.passed is not False
+
+
 def _home_html(backend: Backend) -> str:
     home = backend.home()
     lessons = list(home.lessons)
     number = {row.title: str(n) for n, row in enumerate(lessons)}
-    done = sum(1 for r in lessons if r.done)
+    done = sum(1 for r in lessons if _finished(r))
     items = []
     for n, row in enumerate(lessons):
         locked = home.locked.get(row.quiz)

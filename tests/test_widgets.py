@@ -406,3 +406,14 @@ def test_a_lessons_score_reads_in_words_on_the_home_and_in_the_progress_table(en
     html = W.progress_widget().children[0].value
     assert "33% right first time; 2 of 6 right now" in html and "first tries" not in html  # 2 of the 6 gradable questions
     assert W._in_words("42% (pass mark 80%)") == "42% (pass mark 80%)"  # an assessment's is shown as it is
+
+
+def test_a_final_assessment_not_passed_is_not_counted_as_done(assessment):
+    quiz = W.quiz_widget("final").children[0]
+    answer_right(quiz)
+    give(quiz, "final-safe", False)
+    quiz.submit.click()
+    assert "Not passed" in quiz.result.value
+    home = W.home_widget().children[0].value
+    assert "0 of 2 done" in home  # the welcome lesson is not done, and a sitting not passed is not either
+    assert "0 of 2 done" in W.progress_widget().children[0].value
