@@ -85,7 +85,8 @@ class ServiceStore:
 def course_from_service(client: TrainerClient) -> Course:
     """The full banks, as the course service has them (loaded with the course's own loader)."""
     banks = client._http.json("GET", "course")["banks"]
-    folder = Path(tempfile.mkdtemp(prefix="course-banks-"))
-    for name, text in banks.items():
-        (folder / Path(name).name).write_text(text, encoding="utf-8")
-    return load_course(folder)
+    with tempfile.TemporaryDirectory(prefix="course-banks-") as name:  # read, then gone: no copy of the keys stays on disk
+        folder = Path(name)
+        for file, text in banks.items():
+            (folder / Path(file).name).write_text(text, encoding="utf-8")
+        return load_course(folder)
