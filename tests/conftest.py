@@ -90,3 +90,40 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     if widgets._store is not None:
         widgets._store.close()
     assert not widgets.callback_errors, f"exceptions inside callbacks: {widgets.callback_errors!r}"
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[object]:
+    """One headless Chromium for the whole session (Debian's, installed as root if missing), shared by
+    the browser tests and the hub tests: Playwright's sync API runs one instance per thread, so a
+    second one started while the first lives fails ("Sync API inside the asyncio loop")."""
+    import os
+
+    from browser import chromium
+
+    def unavailable(message: str) -> None:
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
+        pytest.skip(message)
+
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed (pip install -e '.[test]')")
+    try:
+        executable = chromium.ensure()
+    except chromium.BrowserUnavailable as error:
+        unavailable(str(error))
+    playwright = sync_playwright().start()
+    try:
+        try:
+            chrome = playwright.chromium.launch(executable_path=str(executable), headless=True, args=chromium.LAUNCH_ARGS)
+        except PlaywrightError as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            unavailable(f"Chromium at {executable} cannot be launched ({first}). To run the browser tests: {chromium.HOW_TO_ENABLE}")
+        expect.set_options(timeout=15_000)
+        yield chrome
+        chrome.close()
+    finally:
+        playwright.stop()

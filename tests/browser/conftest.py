@@ -40,7 +40,6 @@ from course.store import ResultsStore
 from course.store import attempts as attempts_table
 from course.store import reviews as reviews_table
 
-from . import chromium
 from .servers import Server, ServerError, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,28 +153,9 @@ def course_env(tmp_path_factory: pytest.TempPathFactory) -> CourseEnv:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    try:
-        executable = chromium.ensure()
-    except chromium.BrowserUnavailable as error:
-        unavailable(str(error))
-    playwright = sync_playwright().start()
-    try:
-        try:
-            chrome = playwright.chromium.launch(executable_path=str(executable), headless=True, args=chromium.LAUNCH_ARGS)
-        except PlaywrightError as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            unavailable(f"Chromium at {executable} cannot be launched ({first}). To run the browser tests: {chromium.HOW_TO_ENABLE}")
-        expect.set_options(timeout=15_000)
-        yield chrome
-        chrome.close()
-    finally:
-        playwright.stop()
+def browser(chromium_browser: Any) -> Any:
+    """Headless Chromium (tests/conftest.py: one for the session, shared with the hub tests)."""
+    return chromium_browser
 
 
 # --- failure artifacts ----------------------------------------------------------------------

@@ -213,29 +213,9 @@ def hub(hub_pool: HubPool, hub_settings: HubSettings) -> HubProcess:
 
 
 @pytest.fixture(scope="session")
-def hub_browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's, installed as root if missing) for :func:`hub.pages.server_page`."""
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    from browser import chromium
-
-    try:
-        executable = chromium.ensure()
-    except chromium.BrowserUnavailable as error:
-        unavailable(str(error))
-    playwright = sync_playwright().start()
-    try:
-        try:
-            chrome = playwright.chromium.launch(executable_path=str(executable), headless=True, args=chromium.LAUNCH_ARGS)
-        except PlaywrightError as error:
-            unavailable(f"Chromium at {executable} cannot be launched ({str(error).strip().splitlines()[0]})")
-        yield chrome
-        chrome.close()
-    finally:
-        playwright.stop()
+def hub_browser(chromium_browser: Any) -> Any:
+    """Headless Chromium for :func:`hub.pages.server_page` (tests/conftest.py: one for the session)."""
+    return chromium_browser
 
 
 # --- failure artifacts and the start-up summary ---------------------------------------------

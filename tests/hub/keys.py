@@ -3,7 +3,9 @@
 For every question, a run of words from its explanation (what a learner sees only with a grade)
 that stands on one line of its bank file — so a plain search finds the file — and appears nowhere
 a learner is meant to read: not in any lesson notebook, not in any prompt or choice, not in the
-clinic's source documents (when they are at hand). Finding one means the keys leaked.
+clinic's source documents (when they are at hand). Finding one in memory, or in a file that holds
+explanations (a bank, or a copy or dump of its questions), means the keys leaked. (An explanation
+may paraphrase a source document, so a phrase found in a document without explanations is not.)
 """
 
 from __future__ import annotations

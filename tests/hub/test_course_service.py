@@ -101,7 +101,9 @@ def test_a_kernel_never_holds_a_key(hub: HubProcess) -> None:
         system = {{"proc", "sys", "dev", "run", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "boot", "etc", "var"}}  # the OS's own files
         roots = ["/" + d for d in os.listdir("/") if d not in system] + [p for p in ("/var/tmp", "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups") if os.path.isdir(p)]
         found = subprocess.run(["grep", "-rlsF", "--binary-files=text", "-f", "-", *roots], input="\\n".join(needles), capture_output=True, text=True)
-        files = found.stdout.splitlines()
+        # a key is a bank's text in a file that holds explanations (a bank, a copy or a dump of
+        # its questions) -- not a source document whose sentence an explanation paraphrases
+        files = [p for p in found.stdout.splitlines() if subprocess.run(["grep", "-qsi", "explanation", p]).returncode == 0]
         print(json.dumps({{
             "questions": sum(len(q.views) for q in shown), "final": type(final).__name__, "final_questions": len(getattr(final, "views", [])),
             "in_memory": sorted(in_memory), "bank_objects": banks, "files": files,
