@@ -81,16 +81,23 @@ def submit_clicker(n: int) -> Callable[[], object]:
     """A callable that clicks Submit on a practice question (a wrong answer, so it stays open).
 
     This is the learner's wait: grading, rendering the feedback and the durable write, in the
-    kernel, as a click on the widget runs them (the browser's round trip is not included).
+    kernel, as a click on the widget runs them (the browser's round trip is not included). The
+    click alternates between two wrong answers: the same answer submitted again is one attempt
+    (a double click), which would time the shortcut, not the write.
     """
     from course import widgets
+    from course.paper import Paper
 
-    view = widgets.quiz_widget("welcome").children[0].view("welcome-who-decides")
-    view.input.value = "course"
+    quiz = widgets.quiz_widget("welcome").children[0]
+    view = quiz.view("welcome-who-decides")
+    question = widgets.get_course().question("welcome-who-decides")[1]
+    wrong = [Paper().from_bank(question, quiz.learner, o.id) for o in question.options if not o.correct][:2]
     store = widgets.get_store()
     before = len(store.attempts())
+    turn = iter(range(10**9))
 
     def click() -> None:
+        view.input.value = wrong[next(turn) % 2]
         view.submit.click()
 
     def check() -> None:
