@@ -99,7 +99,13 @@ def test_a_kernel_never_holds_a_key(hub: HubProcess) -> None:
         banks = [type(o).__name__ for o in gc.get_objects() if type(o).__module__ == "course.bank" and type(o).__name__ in ("SingleChoice", "MultipleChoice", "TrueFalse", "Numeric", "Ordering", "Matching", "Bank", "Course")]
         import os
         system = {{"proc", "sys", "dev", "run", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "boot", "etc", "var"}}  # the OS's own files
-        roots = ["/" + d for d in os.listdir("/") if d not in system] + [p for p in ("/var/tmp", "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups") if os.path.isdir(p)]
+        # the host's workspace that holds the checkout (a CI runner's copy of the submission, a
+        # developer's other clones) is not the deployment's: the checkout itself is searched, the
+        # rest of that top-level folder is not
+        checkout = {str(ROOT)!r}
+        workspace = "/" + checkout.strip("/").split("/")[0]
+        workspace = None if workspace in ("/tmp", "/home") else workspace  # where learners and the deployment write
+        roots = ["/" + d for d in os.listdir("/") if d not in system and "/" + d != workspace] + [checkout] + [p for p in ("/var/tmp", "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups") if os.path.isdir(p)]
         found = subprocess.run(["grep", "-rlsF", "--binary-files=text", "-f", "-", *roots], input="\\n".join(needles), capture_output=True, text=True)
         # a key is a bank's text in a file that holds explanations (a bank, a copy or a dump of
         # its questions) -- not a source document whose sentence an explanation paraphrases
