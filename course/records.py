@@ -51,6 +51,8 @@ class Learner:
     name: str
     cohort: str | None
     created_at: datetime
+    role: str | None = None
+    """front_desk, nurse or clinician (:data:`course.roles.ROLES`); None until the learner says."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ class AuditEntry:
     after: Any
 
 
-AUDIT_ACTIONS = ("review", "retake", "cohort", "waiver", "certificate")
+AUDIT_ACTIONS = ("review", "retake", "cohort", "role", "waiver", "certificate")
 
 
 def submissions_of(attempts: Iterable[Attempt]) -> list[str]:

@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Attempt", "AuditEntry", "Learner", "Review", "ResultsStore", "SaveOutcome", "Sitting", "StoreError", "SyncResult", "Waiver", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MODES = ("practice", "assessment")
 _SYNC_BATCH = 200
 _PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
@@ -113,6 +113,7 @@ learners = Table(
     Column("name", String, primary_key=True),
     Column("cohort", String, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("role", String, nullable=True),  # version 3: front_desk, nurse or clinician (course.roles)
 )
 
 attempts = Table(
@@ -200,13 +201,22 @@ audit = Table(
     Index("ix_audit_learner", "learner"),
 )
 
-_VERSION_1_TABLES = [schema_info, learners, attempts, reviews, retakes]
+# The learners table as version 1 created it (version 3 added ``role``).
+_version_1 = MetaData()
+_learners_v1 = Table(
+    "learners",
+    _version_1,
+    Column("name", String, primary_key=True),
+    Column("cohort", String, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
 
 
 def _create_version_1(conn: Connection) -> None:
     """Version 0 (an empty database) to 1: the learners, attempts, reviews and retakes."""
     # When a later version changes one of these tables, freeze its version-1 form here first.
-    metadata.create_all(conn, tables=_VERSION_1_TABLES)
+    _version_1.create_all(conn, tables=[_learners_v1])
+    metadata.create_all(conn, tables=[schema_info, attempts, reviews, retakes])
 
 
 _APPEND_ONLY_SQLITE = """
@@ -260,7 +270,12 @@ def _create_version_2(conn: Connection) -> None:
 
 
 # MIGRATIONS[n] takes a database from version n to n + 1; they run in order, in one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2]
+def _create_version_3(conn: Connection) -> None:
+    """Version 2 to 3: a learner's role (front desk, nurse, clinician), unknown until asked."""
+    conn.exec_driver_sql("ALTER TABLE learners ADD COLUMN role VARCHAR")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2, _create_version_3]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -389,7 +404,7 @@ class ResultsStore:
         """Every learner, by name."""
         with self._connection() as conn:
             rows = conn.execute(select(learners).order_by(learners.c.name)).all()
-        return [Learner(row.name, row.cohort, row.created_at) for row in rows]
+        return [Learner(row.name, row.cohort, row.created_at, row.role) for row in rows]
 
     def ensure_learner(self, name: str, cohort: str | None = None) -> None:
         """Add the learner if new; a cohort, if given, replaces the learner's cohort."""
@@ -411,6 +426,28 @@ class ResultsStore:
                 raise StoreError(f"There is no learner named {name!r}.")
             conn.execute(update(learners).where(learners.c.name == name).values(cohort=cohort))
             _audit(conn, by, "cohort", learner=name, subject=None, before={"cohort": before.cohort}, after={"cohort": cohort})
+
+    def role(self, name: str) -> str | None:
+        """The learner's role (``course.roles.ROLES``), or None if not given yet or no such learner."""
+        with self._connection() as conn:
+            return conn.execute(select(learners.c.role).where(learners.c.name == name)).scalar()
+
+    def set_role(self, name: str, role: str | None, *, by: str | None = None) -> None:
+        """Give a known learner a role (None: none); audited as ``by`` (default: this OS user).
+
+        The learner gives it once, in the welcome lesson; a trainer may change it later.
+        """
+        from course.roles import check_role
+
+        role = None if role is None else check_role(role)
+        with self._connection(write=True) as conn:
+            before = conn.execute(select(learners.c.role).where(learners.c.name == name)).first()
+            if before is None:
+                raise StoreError(f"There is no learner named {name!r}.")
+            if before.role == role:
+                return
+            conn.execute(update(learners).where(learners.c.name == name).values(role=role))
+            _audit(conn, by, "role", learner=name, subject=None, before={"role": before.role}, after={"role": role})
 
     # -- trainers ---------------------------------------------------------------------------
 

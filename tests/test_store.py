@@ -274,10 +274,10 @@ def test_retakes_are_counted_per_learner_and_quiz(store: ResultsStore) -> None:
 
 
 def test_the_schema_version_is_stored(store: ResultsStore, store_url: str) -> None:
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     engine = raw_engine(store_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [2]
+        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [SCHEMA_VERSION]
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert {"schema_info", "learners", "attempts", "reviews", "retakes", "sittings", "waivers", "audit"} <= tables
@@ -288,11 +288,11 @@ def test_a_database_from_a_newer_course_is_refused(store_url: str, tmp_path: Pat
         current.record(attempt())
     engine = raw_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE schema_info SET version = 3"))
+        conn.execute(text("UPDATE schema_info SET version = 4"))
     engine.dispose()
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as older_code:
-        message = r"newer version of the course \(schema version 3; this version knows up to 2\)"
+        message = r"newer version of the course \(schema version 4; this version knows up to 3\)"
         with pytest.raises(StoreError, match=message):
             older_code.attempts()
         with pytest.raises(StoreError, match="kept on this computer"):
@@ -309,10 +309,10 @@ def test_a_version_0_database_is_migrated(store_url: str, tmp_path: Path) -> Non
         conn.execute(text("INSERT INTO notes (body) VALUES ('keep me')"))
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as migrated:
-        assert migrated.schema_version() == 2
+        assert migrated.schema_version() == SCHEMA_VERSION
         assert migrated.record(attempt()) is SaveOutcome.STORED
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [2]
+        assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [SCHEMA_VERSION]
         assert conn.execute(text("SELECT body FROM notes")).scalars().all() == ["keep me"]
     engine.dispose()
 
@@ -330,11 +330,11 @@ def test_an_older_database_is_migrated_in_order_once(
         conn.execute(text("ALTER TABLE attempts ADD COLUMN duration_ms INTEGER"))  # type: ignore[attr-defined]
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_duration])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     for _ in range(2):
-        with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as version_3:
-            assert version_3.schema_version() == 3
-            assert version_3.attempts() == [kept]
+        with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as newer:
+            assert newer.schema_version() == SCHEMA_VERSION + 1
+            assert newer.attempts() == [kept]
     assert applied == [2]
     engine = raw_engine(store_url)
     with engine.connect() as conn:
@@ -354,13 +354,13 @@ def test_a_failing_migration_changes_nothing(
 
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
-        patch.setattr(store_module, "SCHEMA_VERSION", 3)
+        patch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
         with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as broken:
             with pytest.raises(RuntimeError, match="half-way"):
                 broken.schema_version()
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as again:
-        assert again.schema_version() == 2
+        assert again.schema_version() == SCHEMA_VERSION
         assert len(again.attempts()) == 1
     engine = raw_engine(store_url)
     with engine.connect() as conn:

@@ -212,8 +212,8 @@ def test_a_version_1_database_gets_sittings_for_its_submissions(store_url: str, 
     with engine.begin() as conn:  # a database written by the course before sittings existed
         store_module._create_version_1(conn)
         conn.execute(store_module.schema_info.insert().values(version=1))
-        conn.execute(store_module.learners.insert().values(name="ann", cohort=None, created_at=T0))
-        conn.execute(store_module.learners.insert().values(name="bob", cohort=None, created_at=T0))
+        conn.execute(store_module._learners_v1.insert().values(name="ann", cohort=None, created_at=T0))
+        conn.execute(store_module._learners_v1.insert().values(name="bob", cohort=None, created_at=T0))
         for n, (sub, question) in enumerate([("s1", "q1"), ("s1", "q2"), ("s2", "q3")]):
             row = store_module._attempt_row(answer(sub, question=question, answered_at=T0 + timedelta(minutes=n)))
             conn.execute(store_module.attempts.insert().values(**row, recorded_at=T0))
@@ -221,9 +221,38 @@ def test_a_version_1_database_gets_sittings_for_its_submissions(store_url: str, 
         conn.execute(store_module.attempts.insert().values(**row, recorded_at=T0))
     engine.dispose()
     with ResultsStore(store_url, outbox=tmp_path / "o.jsonl") as new:
-        assert new.schema_version() == 2
+        assert new.schema_version() == store_module.SCHEMA_VERSION
         first, second = new.sittings("ann", "final")
         assert (first.id, first.number, first.questions, first.opened_at, first.submitted_at) == ("s1", 0, ("q1", "q2"), T0, T0 + timedelta(minutes=1))
         assert (second.id, second.number, second.questions) == ("s2", 1, ("q3",))
         assert new.sittings("bob", "history") == []
         assert new.open_sitting("ann", "final", lambda n: ["x"]) is None  # two sittings, no retake: none left
+
+
+# -- version 3: a learner's role --------------------------------------------------------------
+
+
+def test_a_version_2_database_gains_roles_and_a_role_change_is_audited(store_url: str, tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir(exist_ok=True)
+    engine = create_engine(store_url)
+    with engine.begin() as conn:  # a database the course wrote before roles existed
+        store_module._create_version_1(conn)
+        store_module._create_version_2(conn)
+        conn.execute(store_module.schema_info.insert().values(version=2))
+        conn.execute(store_module._learners_v1.insert().values(name="ann", cohort="spring", created_at=T0))
+    engine.dispose()
+    with ResultsStore(store_url, outbox=tmp_path / "o.jsonl") as new:
+        assert new.schema_version() == 3
+        (ann,) = new.learners()
+        assert (ann.name, ann.cohort, ann.role) == ("ann", "spring", None)
+        new.set_role("ann", "Nurse", by="ann")
+        new.set_role("ann", "nurse", by="ann")  # the same again: no second audit entry
+        new.set_role("ann", "clinician", by="trainer tess")
+        assert new.role("ann") == "clinician" and new.role("nobody") is None
+        changes = [(e.actor, e.before, e.after) for e in new.audit(learner="ann") if e.action == "role"]
+        assert changes == [("ann", {"role": None}, {"role": "nurse"}), ("trainer tess", {"role": "nurse"}, {"role": "clinician"})]
+        with pytest.raises(ValueError, match="is not a role; the roles are: front_desk, nurse, clinician"):
+            new.set_role("ann", "surgeon")
+        with pytest.raises(StoreError, match="no learner named 'bob'"):
+            new.set_role("bob", "nurse")
+        assert new.role("ann") == "clinician"
