@@ -87,6 +87,13 @@ class _Question(_Model):
     points: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     critical: Flag = False
     source: Text | None = None
+    topic: Ident | None = None
+    """What the question is about, as the final assessment's blueprint counts it (``safety``, ...)."""
+    kind: Literal["recall", "scenario"] = "recall"
+    """``scenario``: the learner applies what the lesson taught to a situation at work."""
+    fact: Ident | None = None
+    """A short name for the one fact the question turns on: two critical questions on the same
+    fact drill it twice (``course validate`` warns)."""
 
     @property
     def gradable(self) -> bool:

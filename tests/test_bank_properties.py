@@ -89,6 +89,9 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "points": st.one_of(st.integers(1, 5), st.floats(min_value=0.1, max_value=100)),
     "critical": st.booleans(),
     "source": word,
+    "topic": st.sampled_from(["safety", "monitoring", "history"]),
+    "kind": st.sampled_from(["recall", "scenario"]),
+    "fact": st.sampled_from(["spravato-2h", "bp-40min"]),
     "options": st.lists(option(), min_size=2, max_size=5, unique_by=unique("id", "text")),
     "answer": number,  # numeric; a true_false answer is a flag (below)
     "feedback": word,
