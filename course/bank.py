@@ -15,7 +15,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, Mapping, Union
 
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, Ty
 from pydantic_core import PydanticCustomError
 
 from course import config
+from course.roles import ROLES
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Flag = Annotated[bool, Strict()]
@@ -184,14 +185,61 @@ Question = Annotated[
 _QUESTION = TypeAdapter(Question)
 
 
+class Quota(_Model):
+    """How many questions of one topic a draw holds: at least ``min``, at most ``max`` (no limit if not given)."""
+
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class RoleBlueprint(_Model):
+    """A role's changes to the blueprint: its topics' quotas replace the base's, topic by topic."""
+
+    topics: dict[Ident, Quota] = Field(default_factory=dict)
+    min_critical: int | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """The blueprint one role's draw follows (the base with the role's changes)."""
+
+    count: int
+    topics: Mapping[str, Quota]
+    min_critical: int
+    written: int
+    min_per_bank: int
+    overridden: frozenset[str] = frozenset()
+    """The fields the role changed (``topics.<topic>``, ``min_critical``): where a problem is named."""
+
+
 class Draw(_Model):
-    """How an assessment draws its questions from other banks."""
+    """How an assessment draws its questions from other banks: its blueprint."""
 
     banks: list[Ident] = Field(min_length=1)
     count: int = Field(gt=0)
     min_per_bank: int = Field(default=0, ge=0)
     min_critical: int = Field(default=0, ge=0)
-    """At least this many safety-critical questions in every draw (all learners face a safety test)."""
+    """Exactly this many safety-critical questions in every draw (all learners face a safety test; no more than needed)."""
+    topics: dict[Ident, Quota] = Field(default_factory=dict)
+    """Per topic (a question's ``topic``), at least ``min`` and at most ``max`` of the ``count``."""
+    written: int = Field(default=0, ge=0)
+    """Free-text scenarios (scored by a trainer) drawn in addition to ``count``."""
+    roles: dict[Ident, RoleBlueprint] = Field(default_factory=dict)
+    """Per role (``course.roles.ROLES``), changes to ``topics`` and ``min_critical``."""
+
+    def blueprint(self, role: str | None = None) -> Blueprint:
+        """The blueprint for ``role`` (None: the base, for a learner who has not given a role)."""
+        change = self.roles.get(role or "")
+        topics = dict(self.topics)
+        overridden: set[str] = set()
+        min_critical = self.min_critical
+        if change is not None:
+            topics.update(change.topics)
+            overridden.update(f"topics.{t}" for t in change.topics)
+            if change.min_critical is not None:
+                min_critical = change.min_critical
+                overridden.add("min_critical")
+        return Blueprint(self.count, topics, min_critical, self.written, self.min_per_bank, frozenset(overridden))
 
 
 class _Header(_Model):
@@ -218,6 +266,17 @@ class Bank:
     path: Path
     version: str
     """A content hash of the bank file: stored with every answer."""
+    section_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The roles that need each section, from the lesson notebook's ``metadata.course.sections``;
+    a section not named there is for every role."""
+
+    def roles_of(self, q: Question) -> tuple[str, ...]:
+        """The roles a question is for: those of its section (every role by default)."""
+        return self.section_roles.get(q.section, tuple(ROLES))
+
+    def for_role(self, role: str | None) -> list[Question]:
+        """The questions for ``role``, in bank order (every question when the role is None)."""
+        return [q for q in self.questions if role is None or role in self.roles_of(q)]
 
     def question(self, question_id: str) -> Question:
         """The question with this id; KeyError if the bank has none."""
@@ -523,7 +582,67 @@ def _rule_problems(q: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
 
 def lesson_headings(notebook: Path) -> list[str]:
     """The text of every ``##`` heading in a notebook's Markdown cells."""
-    data = json.loads(notebook.read_text(encoding="utf-8"))
+    return _headings(json.loads(notebook.read_text(encoding="utf-8")))
+
+
+LESSON_LEVEL = "(lesson)"
+SECTIONS_FIELD = "metadata.course.sections"
+
+
+def section_roles(notebook: Path, *, strict: bool = True) -> tuple[dict[str, tuple[str, ...]], list[Problem]]:
+    """The roles that need each section of a lesson (its ``metadata.course.sections``), and every
+    problem with them: a listed heading that is not a ``##`` heading of the lesson, a role that is
+    not one of :data:`course.roles.ROLES`, a value that is not a list of roles. A lesson without
+    that metadata is for every role (no problem). With ``strict=False`` (loading the course to run
+    it) the problems are left out and only sound entries are kept.
+    """
+    name = _display(notebook)
+    text = notebook.read_text(encoding="utf-8")
+    data = json.loads(text)
+    lines = text.splitlines()
+
+    def line_of(needle: str, after: int = 0) -> int | None:
+        for number, line in enumerate(lines[after:], after + 1):
+            if needle in line:
+                return number
+        return None
+
+    problems: list[Problem] = []
+    meta = (data.get("metadata") or {}).get("course") if isinstance(data.get("metadata"), dict) else None
+    if meta is None:
+        return {}, problems
+    top = line_of('"course":')
+    if not isinstance(meta, dict):
+        problems.append(Problem(name, LESSON_LEVEL, "metadata.course", "must be a mapping (objectives, sections)", top))
+        return {}, problems if strict else []
+    sections = meta.get("sections")
+    if sections is None:
+        return {}, problems
+    if not isinstance(sections, dict):
+        problems.append(Problem(name, LESSON_LEVEL, SECTIONS_FIELD, "must be a mapping of '## heading': [roles]", line_of('"sections":')))
+        return {}, problems if strict else []
+    headings = _headings(data)
+    found: dict[str, tuple[str, ...]] = {}
+    start = line_of('"sections":') or 0
+    for heading, roles in sections.items():
+        where = line_of(json.dumps(heading, ensure_ascii=False) + ":", max(0, start - 1)) or line_of(json.dumps(heading) + ":", max(0, start - 1)) or start or None
+        sound = True
+        if heading not in headings:
+            shown = "; ".join(repr(h) for h in headings) or "none"
+            problems.append(Problem(name, LESSON_LEVEL, SECTIONS_FIELD, f"{heading!r} is not a '##' heading of this lesson (its headings: {shown})", where))
+            sound = False
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+            problems.append(Problem(name, LESSON_LEVEL, SECTIONS_FIELD, f"{heading!r}: must be a list of roles, some of: {', '.join(ROLES)} (got {roles!r})", where))
+            continue
+        unknown = [r for r in roles if r not in ROLES]
+        for role in unknown:
+            problems.append(Problem(name, LESSON_LEVEL, SECTIONS_FIELD, f"{heading!r}: {role!r} is not a role; the roles are: {', '.join(ROLES)}", line_of(f'"{role}"', (where or 1) - 1) or where))
+        if sound and not unknown:
+            found[heading] = tuple(r for r in ROLES if r in roles)
+    return found, problems if strict else []
+
+
+def _headings(data: Any) -> list[str]:
     headings: list[str] = []
     for cell in data.get("cells", []):
         if cell.get("cell_type") != "markdown":
@@ -582,11 +701,13 @@ def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | None, list[Problem]]:
+def check_bank(path: Path, *, notebooks: Path | None = None, roles_from: Path | None = None) -> tuple[Bank | None, list[Problem]]:
     """Load one bank file; return the bank (None if it has problems) and every problem found.
 
-    When ``notebooks`` is given, the bank's lesson must exist there and every question's
-    ``section`` must be a ``##`` heading of that lesson.
+    When ``notebooks`` is given, the bank's lesson must exist there, every question's
+    ``section`` must be a ``##`` heading of that lesson, and the lesson's section roles
+    (:func:`section_roles`) must be sound. Without it, the section roles are read, leniently, from
+    the lesson in ``roles_from`` when it is there (else every section is for every role).
     """
     path = Path(path)
     name = _display(path)
@@ -655,11 +776,22 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
 
     questions: list[Question] = []
     headings: list[str] | None = None
+    roles_by_section: dict[str, tuple[str, ...]] = {}
     lesson = data.get("lesson")
+    if notebooks is None and roles_from is not None and isinstance(lesson, str) and lesson.strip():
+        try:
+            roles_by_section, _ = section_roles(Path(roles_from) / lesson.strip(), strict=False)
+        except (OSError, ValueError, AttributeError):
+            roles_by_section = {}  # no lesson here (a trainer's copy of the banks): every role
     if notebooks is not None and isinstance(lesson, str) and lesson.strip():
         notebook = Path(notebooks) / lesson.strip()
         if notebook.is_file():
             headings = lesson_headings(notebook)
+            try:
+                roles_by_section, found = section_roles(notebook)
+                problems.extend(found)
+            except (ValueError, AttributeError) as exc:
+                problem(LESSON_LEVEL, "metadata", f"{_display(notebook)} cannot be read as a notebook ({exc})")
         else:
             problem(BANK_LEVEL, "lesson", f"notebook {lesson!r} not found in {_display(Path(notebooks))}", _line_of(root, ("lesson",)))
 
@@ -707,6 +839,7 @@ def check_bank(path: Path, *, notebooks: Path | None = None) -> tuple[Bank | Non
         draw=header.draw,
         path=path,
         version=hashlib.sha256(raw).hexdigest()[:16],
+        section_roles=roles_by_section,
     )
     return bank, problems
 
@@ -721,9 +854,9 @@ def _question_label(qdata: Any, index: int) -> str:
     return f"question {index + 1}"
 
 
-def load_bank(path: Path | str, *, notebooks: Path | None = None) -> Bank:
+def load_bank(path: Path | str, *, notebooks: Path | None = None, roles_from: Path | None = None) -> Bank:
     """Load one bank file, or raise :class:`BankError` naming every problem."""
-    bank, problems = check_bank(Path(path), notebooks=notebooks)
+    bank, problems = check_bank(Path(path), notebooks=notebooks, roles_from=roles_from)
     if problems or bank is None:
         raise BankError(problems)
     return bank
@@ -769,13 +902,14 @@ def bank_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def check_course(paths: Iterable[Path], *, notebooks: Path | None = None) -> tuple[dict[str, Bank], list[Problem]]:
-    """Check several bank files together: each file, then ids shared across files and draws."""
+def check_course(paths: Iterable[Path], *, notebooks: Path | None = None, roles_from: Path | None = None) -> tuple[dict[str, Bank], list[Problem]]:
+    """Check several bank files together: each file, then ids shared across files and draws
+    (the blueprint of an assessment, role by role: :func:`course.assessment.blueprint_problems`)."""
     banks: dict[str, Bank] = {}
     problems: list[Problem] = []
     owner: dict[str, str] = {}
     for path in bank_files(paths):
-        bank, found = check_bank(path, notebooks=notebooks)
+        bank, found = check_bank(path, notebooks=notebooks, roles_from=roles_from)
         problems.extend(found)
         if bank is None:
             continue
@@ -809,6 +943,10 @@ def check_course(paths: Iterable[Path], *, notebooks: Path | None = None) -> tup
                 critical = sum(1 for s in bank.draw.banks for q in banks[s].questions if q.gradable and q.critical)
                 if critical < bank.draw.min_critical:
                     problems.append(Problem(_display(bank.path), BANK_LEVEL, "draw.min_critical", f"asks for {bank.draw.min_critical} critical questions but the banks hold only {critical} that can be graded", _find_line(bank.path, "min_critical")))
+                if not any(p.file == _display(bank.path) for p in problems):
+                    from course.assessment import blueprint_problems  # the draw's own rules, checked role by role
+
+                    problems.extend(blueprint_problems(banks, bank))
     return banks, problems
 
 
@@ -823,10 +961,16 @@ def _find_line(path: Path, needle: str) -> int | None:
     return None
 
 
-def load_course(directory: Path | None = None, *, notebooks: Path | None = None) -> Course:
-    """Load every bank in ``directory`` (default: ``quizzes/``), or raise :class:`BankError`."""
+def load_course(directory: Path | None = None, *, notebooks: Path | None = None, roles_from: Path | None = None) -> Course:
+    """Load every bank in ``directory`` (default: ``quizzes/``), or raise :class:`BankError`.
+
+    The sections' roles are read from the lessons in ``notebooks`` (checked) or ``roles_from``
+    (default: the course's notebooks folder, read leniently: a lesson not there is for every role).
+    """
     directory = Path(directory) if directory is not None else config.quizzes_dir()
-    banks, problems = check_course([directory], notebooks=notebooks)
+    if notebooks is None and roles_from is None:
+        roles_from = config.notebooks_dir()
+    banks, problems = check_course([directory], notebooks=notebooks, roles_from=roles_from)
     if problems:
         raise BankError(problems)
     return Course(banks)
@@ -838,7 +982,7 @@ _cache: dict[str, tuple[tuple[tuple[str, float], ...], Course]] = {}
 def course_cached(directory: Path | None = None) -> Course:
     """:func:`load_course`, reloaded only when a bank file changed (for lesson kernels)."""
     directory = Path(directory) if directory is not None else config.quizzes_dir()
-    stamp = tuple((p.name, p.stat().st_mtime) for p in bank_files([directory]))
+    stamp = tuple((p.name, p.stat().st_mtime) for p in bank_files([directory])) + _lessons_stamp()
     key = str(directory.resolve())
     hit = _cache.get(key)
     if hit and hit[0] == stamp:
@@ -846,3 +990,11 @@ def course_cached(directory: Path | None = None) -> Course:
     loaded = load_course(directory)
     _cache[key] = (stamp, loaded)
     return loaded
+
+
+def _lessons_stamp() -> tuple[tuple[str, float], ...]:
+    """The lesson notebooks' modification times (their metadata names the sections' roles)."""
+    try:
+        return tuple((p.name, p.stat().st_mtime) for p in sorted(config.notebooks_dir().glob("*.ipynb")))
+    except OSError:
+        return ()
