@@ -950,6 +950,79 @@ def check_course(paths: Iterable[Path], *, notebooks: Path | None = None, roles_
     return banks, problems
 
 
+# --- authors' warnings: not mistakes, but questions that teach less than they could ----------------
+
+WARNING = "warning"
+LONGEST_RIGHT_SHARE = 0.5
+"""Warn when the right option is the longest in more than this share of a bank's single-choice questions."""
+ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "everyone", "only", "fully", "completely")
+"""Words that give a true/false prompt away (such a statement is nearly always false)."""
+_ABSOLUTE = re.compile(r"\b(" + "|".join(ABSOLUTE_WORDS) + r")\b", re.IGNORECASE)
+
+
+def course_warnings(banks: Mapping[str, Bank]) -> list[Problem]:
+    """What a course author should look at, though nothing is wrong (``course validate`` prints
+    these as ``file:line: question-id: warning: ...`` and still succeeds):
+
+    - the right option is the longest in more than :data:`LONGEST_RIGHT_SHARE` of a bank's
+      single-choice questions (learners learn to pick the longest);
+    - a true/false prompt uses an absolute word (:data:`ABSOLUTE_WORDS`);
+    - the same ``fact`` is critical in more than one question (across banks): one fact drilled
+      as pass-or-fail several times;
+    - a critical question names no ``fact``.
+    """
+    out: list[Problem] = []
+    critical_facts: dict[str, list[tuple[Bank, Question]]] = {}
+    for bank in sorted(banks.values(), key=lambda b: b.lesson):
+        name = _display(bank.path)
+        lines = _question_lines(bank.path)
+        singles = [q for q in bank.questions if isinstance(q, SingleChoice)]
+        longest = [q for q in singles if _right_is_longest(q)]
+        if len(singles) >= 2 and len(longest) > LONGEST_RIGHT_SHARE * len(singles):
+            out.append(Problem(
+                name, BANK_LEVEL, WARNING,
+                f"the right option is the longest in {len(longest)} of {len(singles)} single-choice questions "
+                f"({100 * len(longest) / len(singles):.0f}%, more than {100 * LONGEST_RIGHT_SHARE:.0f}%): learners can pick it by its length "
+                f"({', '.join(q.id for q in longest)})",
+                _find_line(bank.path, "questions:"),
+            ))  # fmt: skip
+        for q in bank.questions:
+            if isinstance(q, TrueFalse):
+                words = sorted({m.group(1).lower() for m in _ABSOLUTE.finditer(q.prompt)})
+                if words:
+                    out.append(Problem(name, q.id, WARNING, f"the true/false prompt says {', '.join(repr(w) for w in words)}: an absolute word gives the answer away (such a statement is nearly always false)", lines.get(q.id)))
+            if q.critical and q.fact is None:
+                out.append(Problem(name, q.id, WARNING, "a critical question names no fact (fact: ...), so the course cannot check that each critical fact is asked once", lines.get(q.id)))
+            if q.critical and q.fact is not None:
+                critical_facts.setdefault(q.fact, []).append((bank, q))
+    for fact, found in critical_facts.items():
+        if len(found) < 2:
+            continue
+        for bank, q in found:
+            others = ", ".join(f"{o.id} ({_display(b.path)})" for b, o in found if o.id != q.id)
+            out.append(Problem(_display(bank.path), q.id, WARNING, f"fact {fact!r} is critical in {len(found)} questions (also {others}): a learner fails on the same fact more than once; keep one critical", _question_lines(bank.path).get(q.id)))
+    return out
+
+
+def _right_is_longest(q: SingleChoice) -> bool:
+    right = [o for o in q.options if o.correct]
+    wrong = [o for o in q.options if not o.correct]
+    return bool(right and wrong) and len(right[0].text) > max(len(o.text) for o in wrong)
+
+
+def _question_lines(path: Path) -> dict[str, int]:
+    """The line of each question's ``id:`` in a bank file."""
+    found: dict[str, int] = {}
+    try:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            m = re.match(r"\s*-?\s*id:\s*['\"]?([A-Za-z0-9_.-]+)", line)
+            if m and line.lstrip().startswith("- id:"):
+                found.setdefault(m.group(1), number)
+    except OSError:
+        pass
+    return found
+
+
 def _find_line(path: Path, needle: str) -> int | None:
     """The first line of a file that mentions ``needle`` (for problems found after parsing)."""
     try:

@@ -11,7 +11,7 @@ from course.cli.common import _plural
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from course.bank import bank_files, check_course
+    from course.bank import bank_files, check_course, course_warnings
 
     paths = [Path(p) for p in args.paths] or [config.quizzes_dir()]
     missing = [p for p in paths if not p.exists()]
@@ -32,7 +32,10 @@ def _validate(args: argparse.Namespace) -> int:
     if not files:
         print("no bank files found")
         return 1
-    print(f"ok: {_plural(len(files), 'bank file')}, {_plural(questions, 'question')}, no errors")
+    warnings = course_warnings(banks)
+    for warning in warnings:
+        print(warning)
+    print(f"ok: {_plural(len(files), 'bank file')}, {_plural(questions, 'question')}, no errors" + (f", {_plural(len(warnings), 'warning')} to look at" if warnings else ""))
     return 0
 
 
