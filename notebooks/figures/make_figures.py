@@ -280,6 +280,49 @@ def illustrative_schedule() -> Figure:
     return fig
 
 
+@figure("04_treatment_protocol-spravato-dosing", rc={"font.size": 12})
+def spravato_dosing() -> Figure:
+    # Spravato dosing for treatment-resistant depression, from the prescribing information
+    # (clinical-facts.md: Esketamine (Spravato), [firm]). Sourced: 56 mg on day 1; 56 or 84 mg
+    # twice a week in weeks 1-4; once a week in weeks 5-8; then every 1-2 weeks; 28 mg a device;
+    # 84 mg twice a week for 4 weeks in MDD with suicidal ideation; 28 mg start at 65 or over.
+    # NOT sourced: the weekdays of the sessions (drawn evenly, as an example) and the dose in
+    # weeks 5-8 and after (the fact sheet gives none, so none is written).
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
+    blue, grey = "#2b5d8a", "#777777"
+
+    # Weeks 1-4: twice a week (sessions drawn at example half-weeks).
+    twice = [0.15 + 0.5 * n for n in range(8)]
+    ax.scatter(twice, [1] * 8, s=160, color=blue, zorder=3)
+    ax.scatter([0.15], [1], s=420, facecolors="none", edgecolors=blue, linewidths=2, zorder=3)
+    ax.annotate("Day 1: 56 mg", (0.15, 1.12), (0.15, 1.62), ha="left", fontsize=12,
+                arrowprops={"arrowstyle": "-", "color": blue})
+    ax.text(2, 0.62, "Weeks 1–4: twice a week\n56 or 84 mg", ha="center", va="center")
+    # Weeks 5-8: once a week.
+    once = [4.15 + n for n in range(4)]
+    ax.scatter(once, [1] * 4, s=160, color=blue, zorder=3)
+    ax.text(6, 0.62, "Weeks 5–8:\nonce a week", ha="center", va="center")
+    # Week 9 on: every 1-2 weeks (open-ended, so a dashed line, no dots).
+    ax.plot([8.3, 11.8], [1, 1], linestyle="--", color=grey, linewidth=2)
+    ax.text(10, 0.62, "Then every\n1–2 weeks", ha="center", va="center")
+
+    for x in (4, 8):
+        ax.axvline(x, ymin=0.2, ymax=0.55, color="0.85", zorder=1)
+    ax.text(3.6, 1.62, "Each device: 28 mg.  Aged 65 or over: start at 28 mg.\n"
+            "MDD with suicidal ideation: 84 mg twice a week for 4 weeks.",
+            ha="left", va="center", fontsize=11, color="#333333")
+    ax.set_xlim(-0.3, 12)
+    ax.set_ylim(0.35, 1.9)
+    ax.set_xticks(range(0, 13))
+    ax.set_xlabel("Weeks from the first dose (session days are an example)", fontsize=12, loc="left")
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Spravato in treatment-resistant depression: the label's schedule", fontsize=13)
+    return fig
+
+
 # --- 05_side_effects_and_safety ----------------------------------------------------------------
 
 
