@@ -234,15 +234,14 @@ def restrict(data: Data, filters: Filters | None) -> Data:
 def _load(store: ResultsStore, filters: Filters, *, detail: bool, key: str | None = None) -> Data:
     if hasattr(store, "load_data"):  # the course service's records (course.remote_store): it reads the database
         return store.load_data(filters, detail=detail, key=key)
+    from course import columnar  # Arrow columns by ADBC: see there for why
+
     try:
         store.schema_version()  # opens (and migrates) the database; StoreError if unreachable
-        with store.engine.connect() as conn:  # one read transaction: a consistent snapshot
-            people = _read_learners(conn, filters)
-            frame = _read_attempts(conn, filters, detail=detail, key=key)
-            latest = _read_reviews(conn)
+        frame, people, latest = columnar.read(store.engine.url, filters, detail=detail, key=key)  # one read transaction
     except StoreError:
         raise
-    except (sa_exc.SQLAlchemyError, OSError) as error:
+    except (columnar.ReadError, sa_exc.SQLAlchemyError, OSError) as error:
         reason = getattr(error, "orig", None) or error
         raise StoreError(f"The results database cannot be read ({str(reason).strip().splitlines()[0]}).") from error
     return _assemble(frame, people, latest, filters, detail)
