@@ -23,7 +23,7 @@ from jupyter_client.manager import KernelManager
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _figures import Figure, emit  # noqa: E402
 
-TARGET_RATIO = 5.0
+TARGET_RATIO = 1.3  # issue 13
 HEAVY = ("pandas", "fpdf", "pypdf", "matplotlib", "voila")
 
 PROBE = """

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # on the first text rendered, not at import (issue 13)
+
     return MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
 
 

@@ -19,16 +19,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from course.grading import Grade, UngradableResponse, parse_number
-from course.paper import PaperQuestion
 from course.render import escape, markdown
+
+if TYPE_CHECKING:  # grading and paper load the banks (pydantic): imported where first used
+    from course.grading import Grade
+    from course.paper import PaperQuestion
 
 log = logging.getLogger("course.widgets")
 
@@ -248,6 +250,8 @@ class NumericView(QuestionView):
             if not str(value).strip():
                 self.clear_message()
                 return
+            from course.grading import UngradableResponse, parse_number
+
             try:
                 parse_number(str(value), units=self.question.units)
                 self.clear_message()
