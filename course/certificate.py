@@ -10,6 +10,12 @@ the first that has every character to be written. When no font has them all, the
 are transliterated (``ğ`` → ``g``) and the certificate says so in a note; nothing is bundled.
 
 fpdf2 is imported only when a certificate is written (lesson kernels never load it).
+
+Verifiable: :func:`issue` keeps each certificate in the records with a verification code
+(:mod:`course.verify`) and the end of the pass's validity (:mod:`course.recert`), and prints both
+on the PDF with a QR code (drawn with segno) of the verification page's address
+(``COURSE_VERIFY_URL``) and the code. Anyone can check a certificate from the records with
+``course verify CODE`` or on that page; the PDF itself proves nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING
 from course import __version__
 from course.files import destination, replace_file
 from course.progress import FinalResult, final_result
+from course.records import CertificateRecord
 
 if TYPE_CHECKING:
     from course.bank import Course
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COURSE_TITLE", "FONT_CANDIDATES", "NotEligible", "certificate", "eligibility", "target"]
+__all__ = ["COURSE_TITLE", "FONT_CANDIDATES", "NotEligible", "certificate", "eligibility", "issue", "target"]
 
 COURSE_TITLE = "Ketamine therapy: staff training course"
 """The course's name as printed on certificates (and in xAPI exports)."""
@@ -108,15 +115,46 @@ def eligibility(course: Course, store: ResultsStore, learner: str) -> FinalResul
     raise NotEligible(f"{score}; a certificate needs {need}.", result)
 
 
-def certificate(course: Course, store: ResultsStore, learner: str, out: Path | str, *, issued: date | datetime | None = None) -> Path:
+def issue(course: Course, store: ResultsStore, learner: str, out: Path | str, *, by: str, now: datetime | None = None) -> tuple[Path, CertificateRecord]:
+    """Issue the learner's certificate: a new verification code kept in the records (with who,
+    the course version, when passed and until when valid; audited as ``by``), then the PDF
+    carrying the code and its QR code. Raises :class:`NotEligible` (nothing kept or written) for
+    a learner who has not passed, or whose pass has expired (:mod:`course.recert`)."""
+    from datetime import timezone
+
+    from course import config
+    from course.recert import policy
+    from course.verify import new_code
+
+    out = target(out, learner)
+    result = eligibility(course, store, learner)
+    now = now or datetime.now(timezone.utc)
+    valid_until = policy(store).valid_until(result.date)
+    if valid_until is not None and now >= valid_until:
+        raise NotEligible(f"{learner}'s pass of {_long_date(_local_date(result.date))} expired on {_long_date(_local_date(valid_until))}; a new certificate needs a new pass (recertification: the final assessment again).", result)
+    record = CertificateRecord(
+        code=new_code(), learner=learner, quiz=result.quiz, submission=result.submission, percent=result.percent,
+        course_version=course.version, passed_at=result.date, valid_until=valid_until, issued_at=now, issued_by=by,
+    )  # fmt: skip
+    store.add_certificate(record)
+    path = certificate(course, store, learner, out, issued=now, code=record.code, valid_until=valid_until, verify_url=config.verify_url())
+    return path, record
+
+
+def certificate(
+    course: Course, store: ResultsStore, learner: str, out: Path | str, *, issued: date | datetime | None = None,
+    code: str | None = None, valid_until: datetime | None = None, verify_url: str | None = None,
+) -> Path:  # fmt: skip
     """Write the learner's certificate as a one-page PDF and return its path.
 
     ``out`` is the PDF's path (ending in ``.pdf``, in a folder that exists), or an existing folder
     to write ``certificate-<name>.pdf`` in (:func:`target`; a bad one raises
     :class:`course.files.BadDestination` before anything else).
     ``issued`` is the issue date (default: today); dates are shown in this computer's time zone.
-    Raises :class:`NotEligible` (and writes nothing) unless the learner's latest sitting of the
-    final assessment is a pass.
+    ``code`` (kept in the records by :func:`issue`) is printed with a QR code of
+    :func:`course.verify.verify_link` (``verify_url``: the verification page), and ``valid_until``
+    as the end of the pass's validity. Raises :class:`NotEligible` (and writes nothing) unless the
+    learner's latest sitting of the final assessment is a pass.
     """
     out = target(out, learner)
     result = eligibility(course, store, learner)
@@ -128,8 +166,12 @@ def certificate(course: Course, store: ResultsStore, learner: str, out: Path | s
         issued=f"Certificate issued on {_long_date(issued_on)}",
         version=f"Course version {course.version} - course software {__version__}",
         record=f"Record: {result.quiz}, sitting {result.sitting}, submission {result.submission}",
+        valid=f"Valid until {_long_date(_local_date(valid_until))}" if valid_until is not None else "",
+        code=f"Verification code {code}" if code else "",
     )
-    data = _render(lines, learner)
+    from course.verify import verify_link
+
+    data = _render(lines, learner, qr=verify_link(code, verify_url) if code else None)
     return replace_file(out, data)
 
 
@@ -151,14 +193,20 @@ class _Lines:
     issued: str
     version: str
     record: str
+    valid: str = ""
+    code: str = ""
 
     def all(self) -> list[str]:
         return [COURSE_TITLE, DISCLAIMER, "Certificate of training", "This is to certify that",
                 "has passed the final assessment", "of the course", self.name, self.score, self.sat,
-                self.issued, self.version, self.record]
+                self.issued, self.version, self.record, self.valid, self.code, _VERIFY_HINT]
 
 
-def _render(lines: _Lines, learner: str) -> bytes:
+_VERIFY_HINT = "Check it with the clinic: course verify CODE, or scan the QR code"
+_QR_SIZE = 34.0  # mm
+
+
+def _render(lines: _Lines, learner: str, qr: str | None = None) -> bytes:
     from fpdf import FPDF  # trainers only: a lesson kernel never gets here
 
     needed = set("".join(lines.all()))
@@ -210,15 +258,23 @@ def _render(lines: _Lines, learner: str) -> bytes:
     line(lines.name, 76, 30, "B", shrink=True)
     line("has passed the final assessment", 97, 16)
     line(lines.score, 109, 14)
-    line(lines.sat, 128, 12, grey=40)
-    line(lines.issued, 136, 12, grey=40)
-    line(lines.version, 150, 10, grey=90)
-    line(lines.record, 157, 8, grey=120)
+    line(lines.sat, 124, 12, grey=40)
+    if lines.valid:
+        line(lines.valid, 131, 12, "B", grey=20)
+    line(lines.issued, 138, 12, grey=40)
+    line(lines.version, 148, 10, grey=90)
+    line(lines.record, 154, 8, grey=120)
+    if lines.code:
+        line(lines.code, 161, 11, "B", grey=20)
+        line(_VERIFY_HINT, 167, 8, grey=90)
 
     pdf.set_font(family, "", 9)
     pdf.set_text_color(70)
-    pdf.set_xy(pdf.l_margin + 15, 170)
-    pdf.multi_cell(width - 30, 4.5, fit(DISCLAIMER), align="C")
+    inset = _QR_SIZE + 8 if qr else 15  # the disclaimer stays clear of the QR code, centred
+    pdf.set_xy(pdf.l_margin + inset, 175)
+    pdf.multi_cell(width - 2 * inset, 4.5, fit(DISCLAIMER), align="C")
+    if qr:
+        _draw_qr(pdf, qr, x=pdf.w - 14 - _QR_SIZE - 2, y=pdf.h - 14 - _QR_SIZE - 2, size=_QR_SIZE)
     if transliterated:
         log.warning("no font on this computer has every letter of %r; some are shown without accents", learner)
         pdf.set_font(family, "", 7)
@@ -226,6 +282,28 @@ def _render(lines: _Lines, learner: str) -> bytes:
         pdf.cell(width, 4, "Note: some letters are shown without their accents, because no font on the computer that made this certificate has them.", align="C")
     assert pdf.page_no() == 1
     return bytes(pdf.output())
+
+
+def _draw_qr(pdf: object, data: str, *, x: float, y: float, size: float) -> None:
+    """A QR code (error correction M, segno) drawn as filled squares: sharp at any zoom, no image."""
+    import segno
+
+    code = segno.make_qr(data, error="m")
+    rows = list(code.matrix_iter(scale=1, border=2))
+    module = size / len(rows)
+    pdf.set_fill_color(255)  # type: ignore[attr-defined]
+    pdf.rect(x, y, size, size, style="F")  # type: ignore[attr-defined]
+    pdf.set_fill_color(0)  # type: ignore[attr-defined]
+    for r, row in enumerate(rows):
+        c = 0
+        while c < len(row):  # one rectangle per run of dark modules
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

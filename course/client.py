@@ -296,6 +296,17 @@ class TrainerClient:
     def audit(self, learner: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
         return list(self._http.json("GET", "audit", query={"learner": learner, "action": action}))
 
+    def verify(self, code: str) -> Any:
+        """What the records say about a certificate's code (:class:`course.verify.Verification`)."""
+        from urllib.parse import quote
+
+        from course.verify import verification_from_json
+
+        return verification_from_json(self._http.json("GET", f"verify/{quote(code, safe='')}"))
+
+    def revoke(self, code: str, reason: str) -> dict[str, Any]:
+        return dict(self._http.json("POST", "revocations", {"code": code, "reason": reason}))
+
 
 def _filter_query(filters: Any) -> dict[str, str]:
     if filters is None:

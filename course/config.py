@@ -20,6 +20,10 @@ JupyterHub deployments and CI can point the course elsewhere:
     every learner's server by the hub's configuration). When it is set, the
     kernel grades and stores nothing itself: it sends each answer to the
     service, which knows the learner from the hub.
+``COURSE_VERIFY_URL``
+    The public address of the certificate verification page (the course service's
+    ``<prefix>verify``, e.g. ``https://hub.clinic.example/services/course/verify``). When set, a
+    certificate's QR code opens that page with its code; otherwise the QR code holds the code.
 """
 
 from __future__ import annotations
@@ -67,3 +71,9 @@ def service_url() -> str | None:
     """The course service's URL when the course runs on JupyterHub with the service, else None."""
     url = os.environ.get("COURSE_SERVICE_URL", "").strip()
     return url.rstrip("/") + "/" if url else None
+
+
+def verify_url() -> str | None:
+    """The certificate verification page's public address, or None (see ``COURSE_VERIFY_URL``)."""
+    url = os.environ.get("COURSE_VERIFY_URL", "").strip()
+    return url or None

@@ -57,6 +57,7 @@ STATUS_COLOURS = {
     "passed": "#81c784",
     "failed": "#ef9a9a",
 }
+TRAINING_COLOURS = {"current": "#c8e6c9", "due soon": "#fff3c4", "overdue": "#ffcc80", "expired": "#ef9a9a", "not trained": "#f2f2f2"}
 REVIEWS_SHOWN = 25
 LINK_LIMIT = 20 * 1024 * 1024  # larger exports are written to a file only, not offered as a link
 MISSING = localtime.MISSING  # "—"
@@ -104,6 +105,13 @@ LABELS: dict[str, str] = {
     "regraded_score": "Score now",
     "max_score": "Out of",
     "reason": "Why it differs",
+    # training status (course.recert.table)
+    "training_status": "Training",
+    "due": "Due",
+    "action": "What to do",
+    "passed_on": "Last passed",
+    "valid_until": "Valid until",
+    "lessons_due": "Lessons due",
 }
 """The heading a trainer reads for each report column the dashboard shows."""
 
@@ -144,6 +152,12 @@ KINDS: dict[str, str] = {
     "regraded_score": "score",
     "max_score": "score",
     "reason": "long text",
+    "training_status": "training",
+    "due": "time",
+    "action": "long text",
+    "passed_on": "time",
+    "valid_until": "time",
+    "lessons_due": "lessons",
 }
 """The kind of value in each column the dashboard shows: which formatter writes it."""
 
@@ -241,6 +255,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "question type": lambda v: MISSING if _missing(v) else QUESTION_TYPE_NAMES.get(str(v), str(v)),
     "discrimination": _discrimination,
     "flags": _flags,
+    "training": lambda v: MISSING if _missing(v) else str(v).capitalize(),
 }
 """One formatter per kind of value that needs nothing but the value (see :meth:`Dashboard.format`)."""
 
@@ -469,6 +484,9 @@ class Dashboard:
         if kind == "questions":
             ids = [] if _missing(value) else [q for q in str(value).split(", ") if q]
             return "; ".join(self.question_text(q) for q in ids) if ids else MISSING
+        if kind == "lessons":
+            ids = [] if _missing(value) else [q for q in str(value).split(", ") if q]
+            return "; ".join(self.lesson_title(q) for q in ids) if ids else MISSING
         return FORMATS[kind](value)
 
     def _cell(self, column: str, value: Any) -> str:
@@ -477,6 +495,8 @@ class Dashboard:
         body = escape(self.format(column, value))
         if kind == "question" and not _missing(value):  # which question exactly: its id, as in the exports and the banks
             body += f"<div class='dash-id'>{escape(value)}</div>"
+        if kind == "training" and not _missing(value):
+            return f"<td class='dash-nowrap' style='background:{TRAINING_COLOURS.get(str(value), '#fff')}'>{body}</td>"
         return f"<td class='{css}'>{body}</td>" if css else f"<td>{body}</td>"
 
     def table(self, name: str) -> pd.DataFrame:
@@ -559,7 +579,35 @@ class Dashboard:
                 "learner", "cohort", "lessons_completed", "score_pct", "assessment_status", "assessment_pct",
                 "assessment_critical_missed", "assessment_pending", "last_activity",
             ], css="dash-learners-table", empty="No learners match the filters.") + note),
+            w.HTML(self._training_html()),
         ]  # fmt: skip
+
+    def due_frame(self) -> pd.DataFrame | None:
+        """Each learner's training state (course.recert), as filtered now; None when it cannot be had."""
+        from course import trainer
+
+        filters = self.current_filters()
+        chosen = report.Filters(cohort=filters.cohort, learner=filters.learner)
+        try:
+            if hasattr(self.store, "client"):  # on JupyterHub: the course service works it out
+                return self.store.client.table("due", chosen)
+            return trainer.due_table(self.store, self.course, chosen)
+        except (LookupError, StoreError, trainer.TrainerError) as error:
+            self.training_problem = str(error)
+            return None
+
+    def _training_html(self) -> str:
+        """Who is current, due soon, overdue, expired or not trained: the most urgent first."""
+        self.training_problem = None
+        frame = self.due_frame()
+        if frame is None:
+            return f"<h4>Training status</h4><p class='dash-empty'>Not available: {escape(self.training_problem or '')}</p>"
+        counts = frame["training_status"].value_counts() if len(frame) else {}
+        summary = ", ".join(f"{int(counts[s])} {s}" for s in ("expired", "overdue", "due soon", "not trained", "current") if s in counts)
+        legend = " ".join(f"<span style='background:{c};padding:0 .4em;white-space:nowrap'>{escape(s.capitalize())}</span>" for s, c in TRAINING_COLOURS.items())
+        return ("<h4>Training status</h4>" + (f"<p>{escape(summary)}.</p>" if summary else "")
+                + self.html_table(frame, ["learner", "cohort", "training_status", "due", "action", "valid_until"], css="dash-training", empty="No learners match the filters.")
+                + f"<p class='dash-note'>{legend} — set due dates and how long a pass is valid with <code>course due</code>.</p>")
 
     def _draw_progress(self, r: report.Report) -> None:
         matrix = r.progress_matrix

@@ -38,6 +38,8 @@ class Home:
     """The quiz of the lesson to take next (the first not done, in order), or None when all are."""
     locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For each locked assessment, what the learner must finish first."""
+    due: str | None = None
+    """What the learner reads about their due date or recertification (:func:`course.recert.learner_note`), or None."""
 
 
 def _practice(bank: Bank, attempts: list[Attempt]) -> LessonProgress:
@@ -220,10 +222,12 @@ def _irregular(store: ResultsStore, learner: str, quiz: str, submissions: list[s
     unknown = [s for s in submissions if s not in opened or opened[s].submitted_at is None]
     if unknown:
         return f"{len(unknown)} sitting{'s' * (len(unknown) != 1)} of {quiz} {'were' if len(unknown) != 1 else 'was'} not opened by the course ({', '.join(unknown)})"
-    allowed = 1 + store.retakes_allowed(learner, quiz)
+    recerts = store.recertifications(learner, quiz)
+    allowed = 1 + store.retakes_allowed(learner, quiz) + recerts
     if len(submissions) > allowed:
-        retakes = allowed - 1
-        return f"{len(submissions)} sittings of {quiz} are stored, but only {allowed} {'was' if allowed == 1 else 'were'} allowed (one, and {retakes} retake{'s' * (retakes != 1)})"
+        retakes = allowed - 1 - recerts
+        also = f" and {recerts} recertification{'s' * (recerts != 1)}" if recerts else ""
+        return f"{len(submissions)} sittings of {quiz} are stored, but only {allowed} {'was' if allowed == 1 else 'were'} allowed (one, and {retakes} retake{'s' * (retakes != 1)}{also})"
     return None
 
 
@@ -255,4 +259,6 @@ def course_home(course: Course, store: ResultsStore, learner: str) -> Home:
         if missing:
             locked[bank.quiz] = tuple(b.title for b in missing)
     upcoming = [r for r in rows if not r.done and r.quiz not in locked]
-    return Home(learner, tuple(rows), upcoming[0].quiz if upcoming else None, locked)
+    from course.recert import learner_note
+
+    return Home(learner, tuple(rows), upcoming[0].quiz if upcoming else None, locked, due=learner_note(course, store, learner))

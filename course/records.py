@@ -119,9 +119,40 @@ class AuditEntry:
     after: Any
 
 
-AUDIT_ACTIONS = ("review", "retake", "cohort", "role", "waiver", "certificate")
+AUDIT_ACTIONS = ("review", "retake", "cohort", "role", "waiver", "certificate", "due_date", "setting", "revocation")
 
 
 def submissions_of(attempts: Iterable[Attempt]) -> list[str]:
     """The assessment submission ids among ``attempts``, in the order they first appear."""
     return list(dict.fromkeys(a.submission for a in attempts if a.submission))
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """By when a cohort must have done a lesson or passed the final assessment (set by a trainer)."""
+
+    cohort: str
+    quiz: str
+    due_at: datetime
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """A certificate as the records keep it: what ``course verify CODE`` answers from."""
+
+    code: str
+    learner: str
+    quiz: str
+    submission: str
+    percent: float
+    course_version: str
+    passed_at: datetime
+    valid_until: datetime | None
+    """None: the clinic set no period of validity (a pass does not expire)."""
+    issued_at: datetime
+    issued_by: str
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoked_reason: str | None = None

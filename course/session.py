@@ -212,12 +212,14 @@ class CourseSession:
 
     # --- assessments -------------------------------------------------------------------------
 
-    def sitting(self, quiz: str) -> SittingView:
+    def sitting(self, quiz: str, *, now: datetime | None = None) -> SittingView:
         """The learner's assessment: the open sitting (opened now if need be), else the last result.
 
         The first sitting opens only once the lessons it depends on are done (or a trainer waived
-        that); a later one only after a trainer allowed a retake. StoreError when the database
-        cannot be reached (the course cannot tell what the learner has already sat).
+        that); a later one only after a trainer allowed a retake, or once, without one, when the
+        learner's pass has fallen due for recertification at ``now`` (:mod:`course.recert`).
+        StoreError when the database cannot be reached (the course cannot tell what the learner
+        has already sat).
         """
         bank = self._bank(quiz, "assessment")
         taken = self.store.sittings(self.learner, quiz)
@@ -225,7 +227,12 @@ class CourseSession:
             missing = lessons_missing(self.course, bank, self.store.attempts(learner=self.learner))
             if missing and not self.store.waivers(self.learner, quiz):
                 return SittingView(quiz, bank.title, bank.pass_mark or 0, "locked", reasons=tuple(b.title for b in missing))
-        sitting = self.store.open_sitting(self.learner, quiz, lambda n: [q.id for q in draw(self.course, bank, self.learner, sitting=n)])
+        renews = None
+        if taken and taken[-1].submitted_at is not None:
+            from course.recert import renewable
+
+            renews = renewable(self.course, self.store, self.learner, quiz=quiz, now=now)
+        sitting = self.store.open_sitting(self.learner, quiz, lambda n: [q.id for q in draw(self.course, bank, self.learner, sitting=n)], renews=renews)
         if sitting is None:
             return self._submitted(bank, taken[-1].id)
         questions = self._questions(sitting.questions)
@@ -342,7 +349,7 @@ class CourseSession:
                     g = Grade(g.question_id, score, g.max_score, score >= g.max_score, g.feedback, g.explanation, False, g.critical)
             if g is not None:
                 grades[q.id] = g
-        left = len(self.store.sittings(self.learner, bank.quiz)) <= self.store.retakes_allowed(self.learner, bank.quiz)
+        left = len(self.store.sittings(self.learner, bank.quiz)) <= self.store.retakes_allowed(self.learner, bank.quiz) + self.store.recertifications(self.learner, bank.quiz)
         return replace(self._result(bank, found.number, sitting, questions, given, grades), retake_possible=left)
 
     def _result(self, bank: Bank, number: int, sitting: str, questions: Sequence[Question], given: Mapping[str, Any], grades: Mapping[str, Grade]) -> SittingView:

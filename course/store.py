@@ -65,13 +65,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from course import config, outbox
-from course.records import AUDIT_ACTIONS, Attempt, AuditEntry, Learner, Review, SaveOutcome, Sitting, StoreError, SyncResult, Waiver
+from course.records import AUDIT_ACTIONS, Attempt, AuditEntry, CertificateRecord, DueDate, Learner, Review, SaveOutcome, Sitting, StoreError, SyncResult, Waiver
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Attempt", "AuditEntry", "Learner", "Review", "ResultsStore", "SaveOutcome", "Sitting", "StoreError", "SyncResult", "Waiver", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MODES = ("practice", "assessment")
 _SYNC_BATCH = 200
 _PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
@@ -201,6 +201,62 @@ audit = Table(
     Index("ix_audit_learner", "learner"),
 )
 
+# Version 4: recertification and verifiable certificates (course.recert, course.verify).
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String, primary_key=True),  # course.recert.SETTINGS
+    Column("value", Text, nullable=False),  # JSON
+    Column("set_by", String, nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+due_dates = Table(
+    "due_dates",
+    metadata,
+    Column("cohort", String, primary_key=True),
+    Column("quiz", String, primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("set_by", String, nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("code", String, primary_key=True),  # course.verify: 140 random bits, Crockford base32
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("submission", String, nullable=False),  # the passing sitting it certifies
+    Column("percent", Float, nullable=False),
+    Column("course_version", String, nullable=False),
+    Column("passed_at", UTCDateTime, nullable=False),
+    Column("valid_until", UTCDateTime, nullable=True),  # None: the pass does not expire
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("issued_by", String, nullable=False),
+    Index("ix_certificates_learner", "learner"),
+)
+
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("code", String, ForeignKey("certificates.code"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("revoked_by", String, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=False),
+)
+
+recertifications = Table(
+    "recertifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner", String, ForeignKey("learners.name"), nullable=False),
+    Column("quiz", String, nullable=False),
+    Column("renews", String, nullable=False),  # the passing sitting that fell due: one new sitting per pass
+    Column("granted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("learner", "quiz", "renews", name="uq_recertifications_renews"),
+)
+
 # The learners table as version 1 created it (version 3 added ``role``).
 _version_1 = MetaData()
 _learners_v1 = Table(
@@ -275,7 +331,13 @@ def _create_version_3(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE learners ADD COLUMN role VARCHAR")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2, _create_version_3]
+def _create_version_4(conn: Connection) -> None:
+    """Version 3 to 4: course settings, cohorts' due dates, certificates with verification codes
+    and their revocations, and recertification sittings (one per pass that fell due)."""
+    metadata.create_all(conn, tables=[settings, due_dates, certificates, revocations, recertifications])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2, _create_version_3, _create_version_4]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -527,11 +589,13 @@ class ResultsStore:
 
     # -- sittings ---------------------------------------------------------------------------
 
-    def open_sitting(self, learner: str, quiz: str, draw: Callable[[int], list[str]]) -> Sitting | None:
+    def open_sitting(self, learner: str, quiz: str, draw: Callable[[int], list[str]], *, renews: str | None = None) -> Sitting | None:
         """The learner's open sitting of ``quiz``: the one not yet submitted, else a new one.
 
         A new sitting (number n, its questions ``draw(n)``, stored at once) opens only while the
-        learner has sittings left: one, plus one per retake a trainer allowed. Returns None when
+        learner has sittings left: one, plus one per retake a trainer allowed, plus one per
+        recertification. ``renews``: the passing sitting whose recertification fell due
+        (:func:`course.recert.renewable`); it allows one new sitting, once per pass. Returns None when
         none is left (see :meth:`sittings` for the submitted ones). Two tabs opening at once get
         the same sitting. Raises StoreError when the database cannot be reached.
         """
@@ -542,7 +606,13 @@ class ResultsStore:
                     existing = _sittings(conn, learner, quiz)
                     if existing and existing[-1].submitted_at is None:
                         return existing[-1]
-                    if len(existing) > _count_retakes(conn, learner, quiz):
+                    if renews is not None:
+                        conn.execute(
+                            self._insert(recertifications)
+                            .values(learner=learner, quiz=quiz, renews=renews, granted_at=_now())
+                            .on_conflict_do_nothing(index_elements=["learner", "quiz", "renews"])
+                        )
+                    if len(existing) > _count_retakes(conn, learner, quiz) + _count_recertifications(conn, learner, quiz):
                         return None
                     number = len(existing)
                     questions = [str(q) for q in draw(number)]
@@ -616,6 +686,113 @@ class ResultsStore:
         """Write "certificate issued" to the audit trail (``details``: the sitting it certifies)."""
         with self._connection(write=True) as conn:
             _audit(conn, by, "certificate", learner=learner, subject=details.get("submission"), before=None, after=details)
+
+    def add_certificate(self, record: CertificateRecord) -> None:
+        """Keep an issued certificate (its verification code) and write "certificate" to the audit trail."""
+        with self._connection(write=True) as conn:
+            conn.execute(
+                certificates.insert().values(
+                    code=record.code, learner=record.learner, quiz=record.quiz, submission=record.submission,
+                    percent=float(record.percent), course_version=record.course_version, passed_at=record.passed_at,
+                    valid_until=record.valid_until, issued_at=record.issued_at, issued_by=record.issued_by,
+                )
+            )  # fmt: skip
+            after = {
+                "code": record.code, "submission": record.submission, "percent": round(record.percent, 2),
+                "passed_on": record.passed_at.isoformat(), "valid_until": None if record.valid_until is None else record.valid_until.isoformat(),
+                "course_version": record.course_version,
+            }  # fmt: skip
+            _audit(conn, record.issued_by, "certificate", learner=record.learner, subject=record.submission, before=None, after=after)
+
+    def certificate(self, code: str) -> CertificateRecord | None:
+        """The certificate with this verification code (revoked or not), or None."""
+        return next(iter(self._certificates(certificates.c.code == code)), None)
+
+    def certificates(self, learner: str | None = None) -> list[CertificateRecord]:
+        """Every certificate issued (to one learner if given), oldest first."""
+        return self._certificates(None if learner is None else certificates.c.learner == learner)
+
+    def _certificates(self, where: Any) -> list[CertificateRecord]:
+        c, r = certificates, revocations
+        query = (
+            select(c, r.c.revoked_at, r.c.revoked_by, r.c.reason)
+            .select_from(c.outerjoin(r, r.c.code == c.c.code))
+            .order_by(c.c.issued_at, c.c.code)
+        )
+        if where is not None:
+            query = query.where(where)
+        with self._connection() as conn:
+            return [_certificate_from_row(row) for row in conn.execute(query).all()]
+
+    def revoke_certificate(self, code: str, *, reason: str, by: str) -> CertificateRecord:
+        """Revoke a certificate, keeping the reason (audited); StoreError if there is no such code or it is revoked already."""
+        if not reason.strip():
+            raise StoreError("A revocation needs a reason (it is kept with the certificate).")
+        if not by.strip():
+            raise StoreError("A revocation needs the trainer's name.")
+        with self._connection(write=True) as conn:
+            found = conn.execute(select(certificates.c.learner).where(certificates.c.code == code)).first()
+            if found is None:
+                raise StoreError(f"There is no certificate with code {code!r}.")
+            earlier = conn.execute(select(revocations.c.reason).where(revocations.c.code == code)).first()
+            if earlier is not None:
+                raise StoreError(f"Certificate {code} was revoked already ({earlier.reason}).")
+            conn.execute(revocations.insert().values(code=code, reason=reason.strip(), revoked_by=by, revoked_at=_now()))
+            _audit(conn, by, "revocation", learner=found.learner, subject=code, before={"revoked": False}, after={"revoked": True, "reason": reason.strip()})
+        record = self.certificate(code)
+        assert record is not None
+        return record
+
+    def recertifications(self, learner: str, quiz: str) -> int:
+        """How many recertification sittings of ``quiz`` the learner has had (one per pass that fell due)."""
+        with self._connection() as conn:
+            return _count_recertifications(conn, learner, quiz)
+
+    # -- course settings and due dates (course.recert) ----------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """The course settings a trainer stored, by name (see :data:`course.recert.SETTINGS`)."""
+        with self._connection() as conn:
+            return {row.name: json.loads(row.value) for row in conn.execute(select(settings.c.name, settings.c.value)).all()}
+
+    def set_setting(self, name: str, value: Any, *, by: str) -> None:
+        """Store a course setting (audited as ``by``)."""
+        if not by.strip():
+            raise StoreError("A course setting needs the trainer's name.")
+        with self._connection(write=True) as conn:
+            earlier = conn.execute(select(settings.c.value).where(settings.c.name == name)).first()
+            before = None if earlier is None else json.loads(earlier.value)
+            if earlier is not None and before == value:
+                return
+            statement = self._insert(settings).values(name=name, value=json.dumps(value), set_by=by, set_at=_now())
+            conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": json.dumps(value), "set_by": by, "set_at": _now()}))
+            _audit(conn, by, "setting", learner=None, subject=name, before={name: before}, after={name: value})
+
+    def due_dates(self, cohort: str | None = None) -> list[DueDate]:
+        """The cohorts' due dates (of one cohort if given), by cohort and quiz."""
+        query = select(due_dates).order_by(due_dates.c.cohort, due_dates.c.quiz)
+        if cohort is not None:
+            query = query.where(due_dates.c.cohort == cohort)
+        with self._connection() as conn:
+            return [DueDate(r.cohort, r.quiz, r.due_at, r.set_by, r.set_at) for r in conn.execute(query).all()]
+
+    def set_due_date(self, cohort: str, quiz: str, due_at: datetime | None, *, by: str) -> None:
+        """Set (None: clear) by when ``cohort`` must have done ``quiz`` (audited as ``by``)."""
+        if not by.strip():
+            raise StoreError("A due date needs the trainer's name.")
+        if not cohort.strip():
+            raise StoreError("A due date is for a cohort: give its name.")
+        with self._connection(write=True) as conn:
+            where = (due_dates.c.cohort == cohort) & (due_dates.c.quiz == quiz)
+            earlier = conn.execute(select(due_dates.c.due_at).where(where)).first()
+            before = None if earlier is None else earlier.due_at.isoformat()
+            after = None if due_at is None else due_at.astimezone(timezone.utc).isoformat()
+            if before == after:
+                return
+            conn.execute(delete(due_dates).where(where))
+            if due_at is not None:
+                conn.execute(due_dates.insert().values(cohort=cohort, quiz=quiz, due_at=due_at, set_by=by, set_at=_now()))
+            _audit(conn, by, "due_date", learner=None, subject=f"{cohort}/{quiz}", before={"due": before}, after={"due": after})
 
     def audit(self, *, learner: str | None = None, action: str | None = None) -> list[AuditEntry]:
         """The audit trail, oldest first (of one learner and/or one kind of action if given)."""
@@ -927,6 +1104,18 @@ def _audit(conn: Connection, actor: str | None, action: str, *, learner: str | N
 
 def _json_or_none(text_value: str | None) -> Any:
     return None if text_value is None else json.loads(text_value)
+
+
+def _count_recertifications(conn: Connection, learner: str, quiz: str) -> int:
+    query = select(func.count()).select_from(recertifications).where(recertifications.c.learner == learner, recertifications.c.quiz == quiz)
+    return int(conn.execute(query).scalar_one())
+
+
+def _certificate_from_row(row: Any) -> CertificateRecord:
+    return CertificateRecord(
+        row.code, row.learner, row.quiz, row.submission, row.percent, row.course_version, row.passed_at, row.valid_until,
+        row.issued_at, row.issued_by, row.revoked_at, row.revoked_by, row.reason,
+    )  # fmt: skip
 
 
 def _count_retakes(conn: Connection, learner: str, quiz: str) -> int:

@@ -28,6 +28,7 @@ TABLES = {
     "options": "how often each option of each choice question was chosen",
     "regrade": "stored scores the current banks no longer give",
     "review": "written answers waiting for a trainer",
+    "due": "one row per learner: current, due soon, overdue, expired or not trained, and by when",
 }
 _DETAIL = ("options", "regrade", "review")
 
@@ -45,6 +46,8 @@ def table(name: str, store: ResultsStore, course: Course, filters: Filters | Non
 
     if name not in TABLES:
         raise TrainerError(f"there is no table {name!r}; the tables are: {', '.join(TABLES)}")
+    if name == "due":
+        return due_table(store, course, filters)
     data = report.load(store, filters, detail=name in _DETAIL)
     try:
         report.check_matches(data, course)
@@ -118,21 +121,70 @@ def waive(store: ResultsStore, course: Course, learner: str, quiz: str, *, by: s
 
 
 def certificate(store: ResultsStore, course: Course, learner: str, out: Path | str, *, by: str) -> Path:
-    """Write the learner's certificate and record that it was issued; NotEligible (nothing written) otherwise."""
-    from course.certificate import certificate as write_certificate
-    from course.progress import final_result
+    """Issue the learner's certificate (a verification code kept in the records, audited) and write
+    it; NotEligible (nothing kept or written) otherwise."""
+    from course.certificate import issue
 
-    path = write_certificate(course, store, learner, out)
-    result = final_result(course, store, learner)
-    assert result is not None
-    store.record_certificate(
-        learner, by=by,
-        details={"submission": result.submission, "sitting": result.sitting, "percent": round(result.percent, 2), "passed_on": result.date.isoformat(), "course_version": course.version},
-    )  # fmt: skip
-    return path
+    return issue(course, store, learner, out, by=by)[0]
 
 
 def certificate_pdf(store: ResultsStore, course: Course, learner: str, *, by: str) -> bytes:
     """The certificate as PDF bytes (for the course service), recorded as issued."""
     with tempfile.TemporaryDirectory() as folder:
         return certificate(store, course, learner, Path(folder) / "certificate.pdf", by=by).read_bytes()
+
+
+# --- recertification, due dates, certificates (course.recert, course.verify) ---------------------
+
+
+def due_table(store: ResultsStore, course: Course, filters: Filters | None = None, *, now: Any = None, must_act: bool = False) -> pd.DataFrame:
+    """The learners' training states (:func:`course.recert.table`), of the filters' cohort or learner."""
+    from course import recert
+
+    cohort = getattr(filters, "cohort", None)
+    learner = getattr(filters, "learner", None)
+    people = store.learners()
+    if learner is not None and learner not in {p.name for p in people}:
+        raise TrainerError(f"there is no learner named {learner!r}")
+    if cohort is not None and cohort not in {p.cohort for p in people}:
+        raise TrainerError(f"there is no cohort {cohort!r}")
+    try:
+        return recert.table(course, store, now=now, cohort=cohort, learner=learner, must_act=must_act)
+    except LookupError as error:
+        raise TrainerError(str(error)) from None
+
+
+def set_due_date(store: ResultsStore, course: Course, cohort: str, quiz: str, due_at: Any, *, by: str) -> str:
+    """Give a cohort a due date for a lesson or the final assessment (None: clear it); returns the quiz's title."""
+    try:
+        bank = course.bank(quiz)
+    except KeyError:
+        raise TrainerError(f"there is no quiz {quiz!r}") from None
+    if not cohort or not cohort.strip():
+        raise TrainerError("give the cohort the due date is for (--cohort)")
+    if cohort not in {p.cohort for p in store.learners()} and due_at is not None:
+        raise TrainerError(f"there is no cohort {cohort!r} (put a learner in it first: course cohort LEARNER COHORT)")
+    store.set_due_date(cohort, quiz, due_at, by=by)
+    return bank.title
+
+
+def set_setting(store: ResultsStore, name: str, value: Any, *, by: str) -> None:
+    """Store a course setting (:data:`course.recert.SETTINGS`), checked."""
+    from course.recert import check_setting
+
+    try:
+        value = check_setting(name, value)
+    except ValueError as error:
+        raise TrainerError(str(error)) from None
+    store.set_setting(name, value, by=by)
+
+
+def revoke(store: ResultsStore, code: str, reason: str, *, by: str) -> Any:
+    """Revoke a certificate by its verification code, keeping the reason (audited)."""
+    from course.records import StoreError
+    from course.verify import normalise
+
+    try:
+        return store.revoke_certificate(normalise(code), reason=reason, by=by)
+    except (StoreError, ValueError) as error:
+        raise TrainerError(str(error)) from None

@@ -630,11 +630,19 @@ def _home_html(backend: Backend) -> str:
         lead = '<p class="quiz-home-lead"><b>You have done every lesson.</b></p>'
     percent = 100 * done / max(1, len(lessons))
     return (
-        f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>'
+        f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>{_due_html(home.due)}'
         f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
         f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol>'
         "<p class=\"quiz-note\">A lesson is done when you have answered each of its questions at least once.</p></div>"
     )
+
+
+def _due_html(due: str | None) -> str:
+    """The learner's due date or recertification note (course.recert.learner_note), if any."""
+    if not due:
+        return ""
+    urgent = due.startswith(("Overdue", "Expired", "Due soon"))
+    return f'<p class="quiz-home-due{" quiz-home-due-urgent" if urgent else ""}" role="{"alert" if urgent else "note"}">{escape(due)}</p>'
 
 
 def show_course_home() -> None:

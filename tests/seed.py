@@ -76,7 +76,7 @@ class Sat:
     score: QuizScore
 
 
-def sit(store: ResultsStore, course: Course, learner: str, quiz: str, responses: dict[str, Any], *, when: datetime | None = None) -> Sat:
+def sit(store: ResultsStore, course: Course, learner: str, quiz: str, responses: dict[str, Any], *, when: datetime | None = None, renews: str | None = None) -> Sat:
     """Sit an assessment whose questions are the keys of ``responses`` (in the bank's terms).
 
     Without ``when``, through the learner's path (a trainer waives the lessons first if they are
@@ -95,7 +95,7 @@ def sit(store: ResultsStore, course: Course, learner: str, quiz: str, responses:
         assert done.score is not None
         return Sat(done.sitting, done.score)
     questions = [course.question(qid)[1] for qid in responses]
-    opened = store.open_sitting(learner, quiz, lambda n: list(responses))
+    opened = store.open_sitting(learner, quiz, lambda n: list(responses), renews=renews)  # renews: a recertification (course.recert)
     assert opened is not None, f"{learner} has no sitting of {quiz} left: allow a retake first"
     grades = {q.id: grade(q, responses[q.id]) for q in questions}
     store.submit_sitting(opened.id, [

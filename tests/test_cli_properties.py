@@ -119,4 +119,4 @@ def test_random_arguments_never_end_in_a_traceback(scratch: dict[str, str], data
 
 
 def test_every_subcommand_is_tried() -> None:
-    assert set(SUBCOMMANDS) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "retake", "waive", "audit", "serve"}
+    assert set(SUBCOMMANDS) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "retake", "waive", "audit", "serve", "due", "verify", "revoke"}

@@ -274,13 +274,13 @@ def test_retakes_are_counted_per_learner_and_quiz(store: ResultsStore) -> None:
 
 
 def test_the_schema_version_is_stored(store: ResultsStore, store_url: str) -> None:
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     engine = raw_engine(store_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [SCHEMA_VERSION]
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
-    assert {"schema_info", "learners", "attempts", "reviews", "retakes", "sittings", "waivers", "audit"} <= tables
+    assert {"schema_info", "learners", "attempts", "reviews", "retakes", "sittings", "waivers", "audit", "settings", "due_dates", "certificates", "revocations", "recertifications"} <= tables
 
 
 def test_a_database_from_a_newer_course_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -288,11 +288,11 @@ def test_a_database_from_a_newer_course_is_refused(store_url: str, tmp_path: Pat
         current.record(attempt())
     engine = raw_engine(store_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE schema_info SET version = 4"))
+        conn.execute(text(f"UPDATE schema_info SET version = {SCHEMA_VERSION + 1}"))
     engine.dispose()
 
     with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as older_code:
-        message = r"newer version of the course \(schema version 4; this version knows up to 3\)"
+        message = rf"newer version of the course \(schema version {SCHEMA_VERSION + 1}; this version knows up to {SCHEMA_VERSION}\)"
         with pytest.raises(StoreError, match=message):
             older_code.attempts()
         with pytest.raises(StoreError, match="kept on this computer"):

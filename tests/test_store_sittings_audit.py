@@ -242,7 +242,7 @@ def test_a_version_2_database_gains_roles_and_a_role_change_is_audited(store_url
         conn.execute(store_module._learners_v1.insert().values(name="ann", cohort="spring", created_at=T0))
     engine.dispose()
     with ResultsStore(store_url, outbox=tmp_path / "o.jsonl") as new:
-        assert new.schema_version() == 3
+        assert new.schema_version() == store_module.SCHEMA_VERSION
         (ann,) = new.learners()
         assert (ann.name, ann.cohort, ann.role) == ("ann", "spring", None)
         new.set_role("ann", "Nurse", by="ann")

@@ -10,6 +10,9 @@
     course retake LEARNER                allow one more sitting of the final assessment
     course waive LEARNER --reason TEXT   let a learner sit the final assessment before its lessons
     course audit [--learner NAME]        the trainers' actions, as the audit trail keeps them
+    course due [--all] [--format csv]    who is current, due soon, overdue, expired; set due dates
+    course verify CODE [--pdf FILE]      check a certificate's code against the records
+    course revoke CODE --reason TEXT     withdraw a certificate, keeping the reason
     course sync                          send answers waiting in the outbox
     course serve                         run the course service (JupyterHub starts it)
 
@@ -35,6 +38,8 @@ from collections.abc import Callable, Sequence
 from course import __version__
 from course.cli.authors import _lessons, _validate
 from course.cli.common import TABLES, CommandError, _add_db, _add_filters, _add_source, _when
+from course.cli.training import add_commands as add_training_commands
+from course.records import AUDIT_ACTIONS
 from course.cli.trainers import _audit, _certificate, _cohort, _export, _report, _retake, _review, _sync, _waive
 
 __all__ = ["build_parser", "main", "CommandError", "_when"]
@@ -153,9 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         "when, and what was there before and after. Entries are never changed.",
     )  # fmt: skip
     audit.add_argument("--learner", help="only actions about this learner")
-    audit.add_argument("--action", choices=["review", "retake", "cohort", "waiver", "certificate"], help="only this kind of action")
+    audit.add_argument("--action", choices=list(AUDIT_ACTIONS), help="only this kind of action")
     audit.add_argument("--format", choices=["table", "json"], default="table")
     _add_source(audit)
+
+    add_training_commands(command)
 
     command(
         "serve", _serve, "run the course service (started by JupyterHub)",

@@ -22,7 +22,14 @@ Trainers (members of the trainer group) also have ``GET learners``, ``GET report
 (``?format=json|csv`` and the report's filters), ``GET reviews``, ``POST reviews``
 ``{key, score, comment}``, ``POST retakes`` / ``cohorts`` / ``waivers``, ``POST certificates``
 ``{learner}`` (a PDF), ``GET audit``, and for a dashboard away from the database ``GET snapshot``
-(the report's data), ``GET course`` (the banks) and ``GET attempts``. ``GET health`` needs no token.
+(the report's data), ``GET course`` (the banks) and ``GET attempts``, and ``POST revocations``
+``{code, reason}`` (revoke a certificate). ``GET health`` needs no token.
+
+Certificate verification is public, without a token (the code printed on a certificate is
+unguessable, and an inspector or another employer has no hub account): ``GET <prefix>verify?code=``
+is the page a certificate's QR code opens, ``GET api/verify/<code>`` the same as JSON. They answer
+only for a whole code — name, course version, when passed, valid until, or revoked (with the
+reason), expired, no such certificate — and never list or search certificates.
 
 Errors are JSON ``{"error": kind, "message": text}``: 400 a bad request, 403 not allowed, 404 no
 such quiz or question, 409 not possible now (a closed sitting, no certificate), 422 an answer
@@ -472,6 +479,84 @@ class Certificates(TrainerApi):
         self.finish(pdf)
 
 
+class Revocations(TrainerApi):
+    async def post(self) -> None:
+        from course import trainer
+
+        data = self.body()
+        code, reason = _text(data, "code"), _text(data, "reason")
+        record = await self.call(trainer.revoke, self.service.store, code, reason, by=self.user)
+        self.reply({"code": record.code, "learner": record.learner, "reason": record.revoked_reason, "by": self.user})
+
+
+# --- certificate verification: public (see docs/deploy.md, "Verifying a certificate") ------------
+
+
+_VERIFY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the address holds the code: never sent on to another site
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class _Public(web.RequestHandler):
+    """A request anyone may make without a token: the code itself is the secret (140 random bits)."""
+
+    def initialize(self, service: Service) -> None:
+        self.service = service
+        for name, value in _VERIFY_HEADERS.items():
+            self.set_header(name, value)
+
+    async def answer(self, code: str) -> Any:
+        from course.verify import verify
+
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.service.pool, functools.partial(verify, self.service.store, code))
+        except StoreError as error:
+            raise Refused(503, "unavailable", str(error)) from None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        payload = getattr(error, "payload", None) or {"error": "error", "message": self._reason}
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(payload, ensure_ascii=False))
+
+
+class VerifyApi(_Public):
+    """``GET api/verify/<code>``: what the records say, as JSON (200 whatever the state; 400 not a code)."""
+
+    async def get(self, code: str) -> None:
+        from course.verify import normalise, verification_to_json
+
+        try:
+            code = normalise(code)
+        except ValueError as error:
+            raise Refused(400, "bad_request", str(error)) from None
+        answer = await self.answer(code)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(verification_to_json(answer), ensure_ascii=False))
+
+
+class VerifyPage(_Public):
+    """``GET verify?code=...``: the verification page a certificate's QR code opens."""
+
+    async def get(self) -> None:
+        from course.verify import normalise, page
+
+        code = self.get_argument("code", "").strip()
+        answer, problem = None, None
+        if code:
+            try:
+                answer = await self.answer(normalise(code))
+            except ValueError as error:
+                problem = str(error)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+        self.finish(page(code, answer, problem))
+
+
 class Snapshot(TrainerApi):
     """The report's data (course.report.Data) for a trainer's dashboard, which computes its tables."""
 
@@ -540,6 +625,9 @@ def make_app(service: Service) -> web.Application:
         (p + "waivers", Waivers),
         (p + "certificates", Certificates),
         (p + "audit", Audit),
+        (p + "revocations", Revocations),
+        (p + r"verify/([^/]{1,80})", VerifyApi),
+        (service.settings.prefix + "verify", VerifyPage),
         (p + "snapshot", Snapshot),
         (p + "course", CourseFiles),
         (p + "attempts", Attempts),

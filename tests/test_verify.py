@@ -1,0 +1,199 @@
+"""Verifiable certificates (course.verify): each certificate issued gets an unguessable code kept in
+the records; `course verify CODE` answers from the records alone (valid, expired, revoked with the
+reason, no such certificate); an edited PDF or a made-up code does not verify; `course revoke`;
+the course service's public verification page and JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from course import verify as V
+from course.bank import load_course
+from course.certificate import NotEligible, issue
+from course.cli import main
+from course.store import ResultsStore
+from sample_banks import FINAL
+from seed import sit
+
+RIGHT = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
+PASSED = datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def course(tmp_path):
+    folder = tmp_path / "quizzes"
+    folder.mkdir()
+    (folder / "final.yaml").write_text(FINAL, encoding="utf-8")
+    return load_course(folder)
+
+
+@pytest.fixture
+def records(store_url, tmp_path):
+    results = ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl")
+    yield results
+    results.close()
+
+
+@pytest.fixture
+def issued(course, records, tmp_path):
+    sit(records, course, "Ann Nurse", "final", RIGHT, when=PASSED)
+    path, record = issue(course, records, "Ann Nurse", tmp_path / "ann.pdf", by="Tess Trainer", now=PASSED + timedelta(days=1))
+    return path, record
+
+
+def test_codes_are_128_bits_or_more_readable_and_forgiving_to_type():
+    codes = {V.new_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in list(codes)[:50]:
+        assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}", code)
+        assert V.normalise(code.lower().replace("-", " ")) == code
+    assert 28 * 5 >= 128
+    assert V.normalise("oooo-iiii-llll-0000-1111-2222-3333") == "0000-1111-1111-0000-1111-2222-3333"
+    for bad in ("", "ABCD", "UUUU-UUUU-UUUU-UUUU-UUUU-UUUU-UUUU", "x" * 500, "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6"):
+        with pytest.raises(ValueError, match="is not a certificate code"):
+            V.normalise(bad)
+
+
+def test_a_certificate_verifies_from_the_records_without_the_pdf(course, records, issued):
+    path, record = issued
+    path.unlink()  # no PDF needed
+    answer = V.verify(records, record.code.lower(), now=PASSED + timedelta(days=30))
+    assert answer.valid and answer.record.learner == "Ann Nurse"
+    assert (answer.record.passed_at, answer.record.valid_until) == (PASSED, datetime(2027, 3, 15, 9, 0, tzinfo=timezone.utc))
+    assert answer.record.course_version == course.version and answer.record.issued_by == "Tess Trainer"
+    lines = dict(answer.lines())
+    assert lines["Result"] == "valid" and lines["Valid until"] == "15 March 2027" and lines["Name"] == "Ann Nurse"
+    later = V.verify(records, record.code, now=datetime(2027, 3, 16, tzinfo=timezone.utc))
+    assert later.state == "expired" and not later.valid and dict(later.lines())["Result"] == "expired on 15 March 2027"
+    assert V.verify(records, V.new_code()).state == "unknown"
+    entry = records.audit(action="certificate")[-1]
+    assert entry.after["code"] == record.code and entry.actor == "Tess Trainer"
+
+
+def test_the_pdf_carries_the_code_and_the_dates_and_agrees_with_the_records(records, issued):
+    path, record = issued
+    text = " ".join(PdfReader(path).pages[0].extract_text().split())
+    assert f"Verification code {record.code}" in text and "Valid until 15 March 2027" in text
+    assert "Final assessment passed on 15 March 2026" in text
+    assert V.check_pdf(path, V.verify(records, record.code, now=PASSED + timedelta(days=2))) == []
+
+
+def test_a_forged_pdf_with_a_real_code_does_not_verify(course, records, issued, tmp_path):
+    """A PDF made for someone else (another name, other dates) that carries a real certificate's code."""
+    from course.certificate import certificate
+
+    path, record = issued
+    sit(records, course, "Eve Forger", "final", RIGHT, when=datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc))
+    forged = certificate(course, records, "Eve Forger", tmp_path / "forged.pdf", code=record.code, valid_until=datetime(2028, 9, 1, tzinfo=timezone.utc))
+    answer = V.verify(records, record.code, now=PASSED + timedelta(days=2))
+    assert answer.valid  # the code is real ...
+    problems = V.check_pdf(forged, answer)  # ... but the PDF is not the one it was issued for
+    assert any("name on the PDF is not 'Ann Nurse'" in p for p in problems)
+    assert any("passed on 15 March 2026" in p for p in problems) and any("Valid until 15 March 2027" in p for p in problems)
+    assert records.certificates("Eve Forger") == []  # nothing was issued to her
+
+
+def test_revoked_certificates_say_why_and_are_kept(records, issued):
+    _, record = issued
+    revoked = records.revoke_certificate(record.code, reason="issued to the wrong person", by="Tess Trainer")
+    assert (revoked.revoked_reason, revoked.revoked_by) == ("issued to the wrong person", "Tess Trainer")
+    answer = V.verify(records, record.code, now=PASSED + timedelta(days=2))
+    assert answer.state == "revoked" and dict(answer.lines())["Result"] == "revoked (issued to the wrong person)"
+    with pytest.raises(Exception, match="revoked already"):
+        records.revoke_certificate(record.code, reason="again", by="Tess Trainer")
+    assert [c.code for c in records.certificates("Ann Nurse")] == [record.code]
+    (entry,) = records.audit(action="revocation")
+    assert (entry.subject, entry.after) == (record.code, {"revoked": True, "reason": "issued to the wrong person"})
+
+
+def test_an_expired_pass_gets_no_new_certificate(course, records, tmp_path):
+    sit(records, course, "Ann Nurse", "final", RIGHT, when=PASSED)
+    with pytest.raises(NotEligible, match="expired on 15 March 2027"):
+        issue(course, records, "Ann Nurse", tmp_path / "late.pdf", by="T", now=datetime(2027, 4, 1, tzinfo=timezone.utc))
+    assert not (tmp_path / "late.pdf").exists() and records.certificates() == []
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_course_verify_and_revoke(course, records, issued, tmp_path, capsys):
+    path, record = issued
+    db = ["--db", records.url]
+    assert main(["verify", record.code, "--at", "2026-04-01", *db]) == 0
+    out = capsys.readouterr().out
+    assert "Result:         valid" in out and "Name:           Ann Nurse" in out and "Valid until:    15 March 2027" in out
+    assert main(["verify", record.code, "--at", "2026-04-01", "--pdf", str(path), *db]) == 0
+    assert "PDF:            agrees with the records" in capsys.readouterr().out
+
+    made_up = V.new_code()
+    assert main(["verify", made_up, *db]) == 1
+    captured = capsys.readouterr()
+    assert "no such certificate" in captured.out and f"course verify: {made_up}: not valid (no such certificate)" in captured.err
+    assert main(["verify", "not-a-code", *db]) == 1
+    assert capsys.readouterr().err.startswith("course verify: 'not-a-code' is not a certificate code")
+    assert main(["verify", record.code, "--at", "2027-06-01", *db]) == 1
+    assert "expired on 15 March 2027" in capsys.readouterr().out
+
+    assert main(["revoke", record.code, "--reason", "", "--trainer", "Tess", *db]) == 1
+    assert "--reason must say why" in capsys.readouterr().err
+    assert main(["revoke", made_up, "--reason", "typo", "--trainer", "Tess", *db]) == 1
+    assert "There is no certificate with code" in capsys.readouterr().err
+    assert main(["revoke", record.code, "--reason", "record corrected", "--trainer", "Tess", *db]) == 0
+    assert f"revoked {record.code} (Ann Nurse): record corrected (by Tess)" in capsys.readouterr().out
+    assert main(["verify", record.code, "--at", "2026-04-01", *db]) == 1
+    assert "revoked (record corrected)" in capsys.readouterr().out
+
+
+# --- the course service's public page ---------------------------------------------------------------
+
+
+def test_the_service_answers_a_code_without_a_token(course, records, issued, tmp_path):
+    from tornado.testing import AsyncHTTPTestCase
+
+    from course.service.app import Service, ServiceSettings, make_app
+
+    _, record = issued
+    settings = ServiceSettings(
+        url="http://127.0.0.1:10101", prefix="/services/course/", api_url="http://127.0.0.1:9/hub/api", api_token="x",
+        db_url=records.url, quizzes=tmp_path / "quizzes", data_dir=tmp_path / "svc", secret=b"s",
+    )  # fmt: skip
+    service = Service(settings, store=records)
+    results: dict[str, object] = {}
+
+    class Case(AsyncHTTPTestCase):
+        def get_app(self):
+            return make_app(service)
+
+        def runTest(self):
+            ok = self.fetch(f"/services/course/api/verify/{record.code}")
+            results["json"] = (ok.code, json.loads(ok.body), dict(ok.headers))
+            results["bad"] = self.fetch("/services/course/api/verify/nope").code
+            page = self.fetch(f"/services/course/verify?code={record.code}")
+            results["page"] = (page.code, page.body.decode(), dict(page.headers))
+            results["unknown"] = self.fetch(f"/services/course/verify?code={V.new_code()}").body.decode()
+            results["hostile"] = self.fetch("/services/course/verify?code=%3Cscript%3Ealert(1)%3C/script%3E").body.decode()
+            results["trainer_only"] = self.fetch("/services/course/api/revocations", method="POST", body="{}").code
+
+    case = Case()
+    case.setUp()
+    try:
+        case.runTest()
+    finally:
+        case.tearDown()
+        service.pool.shutdown(wait=True)
+    status, body, headers = results["json"]
+    assert status == 200 and body["state"] == "valid" and body["certificate"]["learner"] == "Ann Nurse"
+    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "no-referrer"
+    assert results["bad"] == 400
+    status, html, headers = results["page"]
+    assert status == 200 and "Valid certificate" in html and "Ann Nurse" in html and "15 March 2027" in html
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "No such certificate" in results["unknown"]
+    assert "<script>" not in results["hostile"] and "&lt;script&gt;" in results["hostile"]
+    assert results["trainer_only"] == 403  # revoking needs a trainer's token
