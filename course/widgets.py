@@ -32,11 +32,9 @@ from ipywidgets.widgets.widget_string import TextStyle
 from IPython.display import display
 
 from course import config, identity
-from course.bank import BankError, Course, course_cached
-from course.grading import UngradableResponse
 from course.records import StoreError
 from course.render import escape, markdown
-from course.session import AssessmentClosed, Backend, CourseSession, IncompleteAssessment, Practice, SittingView, to_json
+from course.roles import ROLES, role_name
 from course.views import (  # noqa: F401 - the views are part of this module's interface
     AUTO,
     FULL_WIDTH,
@@ -59,7 +57,12 @@ from course.views import (  # noqa: F401 - the views are part of this module's i
 )
 
 if TYPE_CHECKING:
+    from course.bank import Course
+    from course.session import Backend, Practice, SittingView
     from course.store import ResultsStore
+
+# The banks (pydantic, YAML), grading and the session are imported where first used, not here: a
+# lesson kernel's `import course.widgets` costs little more than `import ipywidgets` (issue 13).
 
 _guard = guard  # (the trainer dashboard's name for it)
 HOME_PAGE = "home.ipynb"
@@ -100,6 +103,8 @@ def get_store() -> ResultsStore:
 
 def get_course() -> Course:
     """Every bank of the course (reloaded when a bank file changes): single-user mode only."""
+    from course.bank import course_cached
+
     return course_cached()
 
 
@@ -115,6 +120,8 @@ def get_backend(learner: str | None = None, store: ResultsStore | None = None) -
     name = learner or identity.current_learner()
     if not name:
         return None
+    from course.session import CourseSession
+
     return CourseSession(get_course(), store or get_store(), name)
 
 
@@ -145,6 +152,8 @@ def _when(moment: datetime) -> str:
 
 
 def _canonical(response: Any) -> str:
+    from course.session import to_json
+
     return json.dumps(to_json(response), sort_keys=True, ensure_ascii=False)
 
 
@@ -191,6 +200,8 @@ class PracticeQuiz(w.VBox):
             self._show(view, last[2])  # the same answer again (a double click): one attempt
             return
         key = last[1] if last is not None and last[0] == given else uuid.uuid4().hex
+        from course.grading import UngradableResponse
+
         try:
             answered = self.backend.answer(self.practice.quiz, view.question.id, response, key=key)
         except UngradableResponse as exc:
@@ -264,6 +275,8 @@ class AssessmentQuiz(w.VBox):
     def _submit_all(self) -> None:
         responses = {view.question.id: view.response() for view in self.views}
         self.submit.disabled = True
+        from course.session import AssessmentClosed, IncompleteAssessment
+
         try:
             outcome = self.backend.submit(self.sitting.quiz, self.sitting.sitting or "", responses)
         except IncompleteAssessment as exc:
@@ -339,10 +352,13 @@ def _verdict(sitting: SittingView) -> tuple[str, str, bool]:
     """A submitted sitting's verdict in words, its CSS class, and whether it waits for a trainer's score."""
     score = sitting.score
     assert score is not None
-    waiting = bool(score.pending) and not score.critical_missed and score.percent + 1e-9 >= sitting.pass_mark
+    # waiting: a written answer is not scored yet, and full marks on it would pass (as course.progress decides)
+    pending_points = sum(q.points for q in sitting.questions if q.id in score.pending)
+    most = score.maximum + pending_points
+    waiting = bool(score.pending) and not score.critical_missed and most > 0 and 100 * (score.total + pending_points) / most + 1e-9 >= sitting.pass_mark
     if score.passed:
         return "Passed", "quiz-passed", False
-    return ("Waiting for your trainer", "quiz-waiting", True) if waiting else ("Not passed", "quiz-failed", False)
+    return ("Awaiting a trainer's review", "quiz-waiting", True) if waiting else ("Not passed", "quiz-failed", False)
 
 
 def _locked_box(sitting: SittingView) -> w.HTML:
@@ -374,12 +390,73 @@ HOME_PROMPT = "Welcome! Before you start, type your full name and press “Save 
 QUIZ_PROMPT = "Before you answer, type your name and press “Save name” (once: every question on this page opens)."
 NAME_STYLE = TextStyle(description_width="initial")
 NAME_WIDTH = w.Layout(width="22em", max_width="100%")
+ROLE_STYLE = {"description_width": "initial"}
+ROLE_CHOICES = [("Choose your role…", ""), *((name, role) for role, name in ROLES.items())]
+ROLE_PROMPT = "Your role at the clinic decides which sections of each lesson and of the final assessment are yours. Choose it once and press “Save role”."
+
+
+def _role_menu() -> w.Dropdown:
+    """The roles to choose from (a native select: readable and usable on a phone)."""
+    menu = w.Dropdown(options=ROLE_CHOICES, value="", description="Your role", style=ROLE_STYLE, layout=NAME_WIDTH)
+    menu.add_class("quiz-role-select")
+    return menu
+
+
+def _role_words(role: str) -> str:
+    return f"Your role: {role_name(role)}. Your lessons and your final assessment follow it; if it is wrong, ask your trainer to change it."
+
+
+def _give_role(backend: Backend, role: str) -> str:
+    """Store the learner's role through ``backend``; the sentence to show (ValueError, StoreError)."""
+    return _role_words(backend.set_role(role))
+
+
+class RoleForm(w.VBox):
+    """Ask the learner's role once (a trainer changes it afterwards)."""
+
+    def __init__(self, backend: Backend, *, prompt: str = ROLE_PROMPT):
+        self.backend = backend
+        self.role = _role_menu()
+        self.save = button("Save role", button_style="primary", tooltip="Save your role")
+        self.save.on_click(self._clicked)
+        self.message = html("")
+        self.message.add_class("quiz-message")
+        controls = w.HBox([self.role, self.save], layout=AUTO)
+        controls.add_class("quiz-controls")
+        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO)
+        self.add_class("quiz-learner-form")
+        self.add_class("quiz-role-form")
+
+    def _show(self, text: str, kind: str = "invalid") -> None:
+        self.message.value = f'<span class="quiz-{kind}" role="alert">{escape(text)}</span>'
+
+    def _clicked(self, _button: w.Button) -> None:
+        with guard(lambda text: self._show(text, "error")):
+            if not self.role.value:
+                self._show("Please choose your role.")
+                return
+            try:
+                said = _give_role(self.backend, self.role.value)
+            except (ValueError, StoreError) as exc:
+                self._show(str(exc))
+                return
+            self.role.disabled = self.save.disabled = True
+            self._show(f"Saved. {said}", "saved")
+
+
+def _role_part(backend: Backend) -> w.Widget:
+    """The learner's role, or the form to give it (while not given)."""
+    try:
+        role = backend.role()
+    except StoreError as exc:
+        return _problem_box("Your role cannot be shown just now. Please try again in a moment or tell your trainer.", str(exc))
+    return _notice(_role_words(role)) if role else RoleForm(backend)
 
 
 class LearnerForm(w.VBox):
     """Set the learner's name once; it is remembered, and every quiz on the page opens at once."""
 
-    def __init__(self, on_saved: Callable[[str], None] | None = None, *, prompt: str = NAME_PROMPT, value: str | None = None):
+    def __init__(self, on_saved: Callable[[str], None] | None = None, *, prompt: str = NAME_PROMPT, value: str | None = None, ask_role: bool = True):
         self.on_saved = on_saved
         self.name = w.Text(
             value=(identity.remembered() or "") if value is None else value,
@@ -388,11 +465,13 @@ class LearnerForm(w.VBox):
             style=NAME_STYLE,
             layout=NAME_WIDTH,
         )
+        self.role: w.Dropdown | None = _role_menu() if ask_role else None
+        """The learner's role, asked with the name (stored once the name is; a trainer changes it)."""
         self.save = button("Save name", button_style="primary", tooltip="Save your name")
         self.save.on_click(self._clicked)
         self.message = html("")
         self.message.add_class("quiz-message")
-        controls = w.HBox([self.name, self.save], layout=AUTO)
+        controls = w.HBox([self.name, *([self.role] if self.role is not None else []), self.save], layout=AUTO)
         controls.add_class("quiz-controls")
         super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO)
         self.add_class("quiz-learner-form")
@@ -408,10 +487,29 @@ class LearnerForm(w.VBox):
                 self._show(str(exc))
                 return
             self.name.value = name
-            self._show(f"Saved. Welcome, {name}! Your answers will be saved under this name.", "saved")
+            said = f"Saved. Welcome, {name}! Your answers will be saved under this name."
+            if self.role is not None:
+                said += " " + self._save_role(name)
+            self._show(said, "saved")
             if self.on_saved is not None:
                 self.on_saved(name)
             _name_saved(name)
+
+
+    def _save_role(self, name: str) -> str:
+        """Store the role chosen with the name; what to tell the learner."""
+        assert self.role is not None
+        if not self.role.value:
+            return "Please choose your role too, and press “Save name” again."
+        backend = get_backend(name)
+        if backend is None:
+            return ""
+        try:
+            said = _give_role(backend, self.role.value)
+        except (ValueError, StoreError) as exc:
+            return str(exc)
+        self.role.disabled = True
+        return said
 
 
 class SignedIn(w.VBox):
@@ -432,6 +530,7 @@ class SignedIn(w.VBox):
                 self._changed,
                 prompt=f"Type the name to use from now on and press “Save name”. Answers given so far stay under {self.learner}.",
                 value="",
+                ask_role=False,
             )
             self.children = [self.notice, form]
 
@@ -441,22 +540,28 @@ class SignedIn(w.VBox):
 
 
 def learner_widget() -> w.Widget:
-    """The welcome lesson's name form, or who the learner already is."""
+    """The welcome lesson's name and role form, or who the learner already is (and the role form
+    while the role is not given)."""
     if config.service_url():
         try:
             backend = get_backend()
             assert backend is not None
-            return _notice(f"You are signed in as {backend.learner} (your JupyterHub account). Your answers are saved under this name.")
+            signed_in = _notice(f"You are signed in as {backend.learner} (your JupyterHub account). Your answers are saved under this name.")
         except StoreError as exc:
             return _problem_box("The course cannot be reached just now. Please try again in a moment or tell your trainer.", str(exc))
+        return w.VBox([signed_in, _role_part(backend)], layout=FULL_WIDTH)
     where = identity.source()
     name = identity.current_learner()
     if where in ("jupyterhub", "environment") and name:
         how = "your JupyterHub account" if where == "jupyterhub" else "the COURSE_LEARNER setting"
-        return _notice(f"You are signed in as {name} (from {how}). Your answers are saved under this name.")
-    if name:
-        return SignedIn(name)
-    return LearnerForm()
+        signed_in = _notice(f"You are signed in as {name} (from {how}). Your answers are saved under this name.")
+    elif name:
+        signed_in = SignedIn(name)
+    else:
+        return LearnerForm()
+    backend = get_backend(name)
+    assert backend is not None
+    return w.VBox([signed_in, _role_part(backend)], layout=FULL_WIDTH)
 
 
 def show_learner_form() -> None:
@@ -478,6 +583,8 @@ def quiz_widget(quiz: str, *, section: str | None = None, learner: str | None = 
     """
     container = w.VBox(layout=FULL_WIDTH)
     container.add_class("quiz-container")
+
+    from course.bank import BankError
 
     def render(name: str | None = None) -> None:
         try:
@@ -543,6 +650,8 @@ def _in_words(detail: str) -> str:
 
 def progress_widget(*, learner: str | None = None, store: ResultsStore | None = None) -> w.Widget:
     """Lessons done, scores and what is left, with a progress bar."""
+    from course.bank import BankError
+
     try:
         backend = get_backend(learner, store)
         if backend is None:
@@ -551,10 +660,14 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
     except (BankError, StoreError) as exc:
         return _problem_box("Your progress cannot be shown just now. Please tell your trainer.", str(exc))
     done = sum(1 for r in rows if _finished(r))
+    try:
+        track = _track_html(backend.role())
+    except StoreError:
+        track = ""
     body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(_in_words(r.detail))}</td></tr>" for r in rows)
     percent = 100 * done / max(1, len(rows))
     table = html(
-        f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>'
+        f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>{track}'
         f'<div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
         f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
         FULL_WIDTH,
@@ -576,6 +689,8 @@ def home_widget() -> w.Widget:
     container = w.VBox(layout=FULL_WIDTH)
     container.add_class("quiz-home-container")
 
+    from course.bank import BankError
+
     def render(name: str | None = None) -> None:
         try:
             backend = get_backend(name)
@@ -590,6 +705,14 @@ def home_widget() -> w.Widget:
 
     render()
     return container
+
+
+def _track_html(role: str | None) -> str:
+    """Which track the progress counts: the role's sections, or every section while no role is given."""
+    if role:
+        return f'<p class="quiz-track">Your track: <b>{escape(role_name(role))}</b>. Progress counts the sections your role needs.</p>'
+    return ('<p class="quiz-track">Your role is not given yet, so progress counts every section. '
+            'Choose your role in the <a href="00_welcome.ipynb">welcome lesson</a>.</p>')  # fmt: skip
 
 
 def _and(words: list[str]) -> str:
@@ -630,7 +753,7 @@ def _home_html(backend: Backend) -> str:
         lead = '<p class="quiz-home-lead"><b>You have done every lesson.</b></p>'
     percent = 100 * done / max(1, len(lessons))
     return (
-        f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>{_due_html(home.due)}'
+        f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>{_track_html(home.role)}{_due_html(home.due)}'
         f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
         f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol>'
         "<p class=\"quiz-note\">A lesson is done when you have answered each of its questions at least once.</p></div>"
