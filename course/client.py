@@ -214,6 +214,15 @@ class ServiceClient:
         self.flush()
         return wire.home_from_json(self._http.json("GET", "home"))
 
+    def role(self) -> str | None:
+        """The learner's role as the course service has it (None while not given)."""
+        role = self._http.json("GET", "role").get("role")
+        return str(role) if role else None
+
+    def set_role(self, role: str) -> str:
+        """Give the learner's role, once (ServiceError with the service's words when refused)."""
+        return str(self._http.json("POST", "role", {"role": role})["role"])
+
     # --- the outbox ----------------------------------------------------------------------------
 
     def flush(self) -> int:
@@ -279,6 +288,9 @@ class TrainerClient:
 
     def allow_retake(self, learner: str, quiz: str) -> dict[str, Any]:
         return dict(self._http.json("POST", "retakes", {"learner": learner, "quiz": quiz}))
+
+    def set_role(self, learner: str, role: str | None) -> dict[str, Any]:
+        return self._http.json("POST", "roles", {"learner": learner, "role": role})
 
     def set_cohort(self, learner: str, cohort: str | None) -> dict[str, Any]:
         return dict(self._http.json("POST", "cohorts", {"learner": learner, "cohort": cohort}))

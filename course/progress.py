@@ -38,12 +38,18 @@ class Home:
     """The quiz of the lesson to take next (the first not done, in order), or None when all are."""
     locked: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For each locked assessment, what the learner must finish first."""
+    role: str | None = None
+    """The learner's role (``course.roles.ROLES``), or None while not given: progress counts the
+    questions of the role's sections (every section without a role)."""
     due: str | None = None
     """What the learner reads about their due date or recertification (:func:`course.recert.learner_note`), or None."""
 
 
-def _practice(bank: Bank, attempts: list[Attempt]) -> LessonProgress:
-    ids = {q.id for q in bank.questions}
+def _practice(bank: Bank, attempts: list[Attempt], role: str | None = None) -> LessonProgress:
+    mine = bank.for_role(role)
+    if not mine:
+        return LessonProgress(bank.quiz, bank.title, bank.lesson, NOT_FOR_ROLE, "", True)
+    ids = {q.id for q in mine}
     answered = {a.question for a in attempts if a.question in ids}
     right = {a.question for a in attempts if a.question in ids and a.correct}
     first: dict[str, Attempt] = {}
@@ -53,7 +59,7 @@ def _practice(bank: Bank, attempts: list[Attempt]) -> LessonProgress:
     total = len(ids)
     if not answered:
         return LessonProgress(bank.quiz, bank.title, bank.lesson, "not started", "", False)
-    gradable = [q for q in bank.questions if q.gradable]
+    gradable = [q for q in mine if q.gradable]
     first_score = sum(first[q.id].score or 0 for q in gradable if q.id in first)
     first_max = sum(q.points for q in gradable)
     pct = 100 * first_score / first_max if first_max else 0
@@ -93,6 +99,19 @@ class FinalResult:
     irregular: str | None = None
     """Why the record needs a trainer's check (more sittings than were allowed, or a sitting the
     course never opened), or None. A certificate is not issued while it is set."""
+    pending_maximum: float = 0.0
+    """The points of the written answers still waiting for a trainer."""
+
+    @property
+    def awaiting_review(self) -> bool:
+        """True while a written answer waits for a trainer's score and the sitting could still pass
+        with it (no safety-critical question missed; the pass mark within reach): "awaiting a
+        trainer's review", not failed."""
+        if not self.pending or self.critical_missed:
+            return False
+        best = self.total + self.pending_maximum
+        most = self.maximum + self.pending_maximum
+        return bool(most) and 100 * best / most + 1e-9 >= self.pass_mark
 
 
 def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submission: str, sitting: int) -> FinalResult:
@@ -131,6 +150,7 @@ def _score_sitting(course: Course, bank: Bank, attempts: list[Attempt], submissi
         critical_missed=tuple(critical_missed),
         pending=pending,
         date=max(a.answered_at for a in last),
+        pending_maximum=sum(a.max_score for a in last if a.score is None),
         submission=submission,
         sitting=sitting,
         bank_version=bank.version,
@@ -148,8 +168,21 @@ def _assessment(course: Course, bank: Bank, attempts: list[Attempt]) -> LessonPr
         detail += f"; {len(result.critical_missed)} safety-critical missed"
     if result.pending:
         detail += f"; {len(result.pending)} written answer(s) wait for a trainer"
-    status = "passed" if result.passed else "not passed"
+    status = "passed" if result.passed else AWAITING_REVIEW if result.awaiting_review else "not passed"
     return LessonProgress(bank.quiz, bank.title, bank.lesson, status, detail, True, result.passed)
+
+
+AWAITING_REVIEW = "awaiting a trainer's review"
+"""An assessment's status while its written answer waits for a trainer's score (and it can still pass)."""
+NOT_FOR_ROLE = "not needed for your role"
+"""A lesson none of whose questions are for the learner's role (done, as there is nothing to do)."""
+_STORED = object()
+
+
+def stored_role(store: object, learner: str) -> str | None:
+    """The learner's role as the store has it (None when not given, or a store that keeps none)."""
+    role = getattr(store, "role", None)
+    return role(learner) if callable(role) else None
 
 
 def _with_reviews(store: ResultsStore, attempts: list[Attempt]) -> list[Attempt]:
@@ -169,18 +202,21 @@ def _with_reviews(store: ResultsStore, attempts: list[Attempt]) -> list[Attempt]
     return out
 
 
-def learner_progress(course: Course, store: ResultsStore, learner: str, *, attempts: list[Attempt] | None = None) -> list[LessonProgress]:
+def learner_progress(course: Course, store: ResultsStore, learner: str, *, attempts: list[Attempt] | None = None, role: str | None | object = _STORED) -> list[LessonProgress]:
     """Every lesson's progress for ``learner``, in lesson order (reviewed written answers scored).
 
     ``attempts`` (the learner's, from the store) saves reading them again when the caller has them.
+    A lesson's progress counts the questions of the sections ``role`` needs (default: the role
+    the store has for the learner; every question without one).
     """
+    role = stored_role(store, learner) if role is _STORED else role
     by_quiz: dict[str, list[Attempt]] = defaultdict(list)
     for a in _with_reviews(store, store.attempts(learner=learner) if attempts is None else attempts):
         by_quiz[a.quiz].append(a)
     rows = []
     for bank in sorted(course.banks.values(), key=lambda b: b.lesson):
         attempts = by_quiz.get(bank.quiz, [])
-        rows.append(_assessment(course, bank, attempts) if bank.mode == "assessment" else _practice(bank, attempts))
+        rows.append(_assessment(course, bank, attempts) if bank.mode == "assessment" else _practice(bank, attempts, role))  # type: ignore[arg-type]
     return rows
 
 
@@ -239,26 +275,28 @@ def prerequisites(course: Course, bank: Bank) -> list[Bank]:
     return sorted(found, key=lambda b: b.lesson)
 
 
-def lessons_missing(course: Course, bank: Bank, attempts: list[Attempt]) -> list[Bank]:
-    """The lessons ``bank`` depends on that the learner (whose ``attempts`` these are) has not done."""
+def lessons_missing(course: Course, bank: Bank, attempts: list[Attempt], role: str | None = None) -> list[Bank]:
+    """The lessons ``bank`` depends on that the learner (whose ``attempts`` these are) has not done
+    (the questions of ``role``'s sections answered)."""
     by_quiz: dict[str, list[Attempt]] = defaultdict(list)
     for a in attempts:
         by_quiz[a.quiz].append(a)
-    return [b for b in prerequisites(course, bank) if not _practice(b, by_quiz.get(b.quiz, [])).done]
+    return [b for b in prerequisites(course, bank) if not _practice(b, by_quiz.get(b.quiz, []), role).done]
 
 
 def course_home(course: Course, store: ResultsStore, learner: str) -> Home:
     """The learner's course home: every lesson's progress, the next lesson, the locked assessments."""
     attempts = store.attempts(learner=learner)
-    rows = learner_progress(course, store, learner, attempts=attempts)
+    role = stored_role(store, learner)
+    rows = learner_progress(course, store, learner, attempts=attempts, role=role)
     locked: dict[str, tuple[str, ...]] = {}
     for bank in course.banks.values():
         if bank.mode != "assessment" or store.sittings(learner, bank.quiz) or store.waivers(learner, bank.quiz):
             continue
-        missing = lessons_missing(course, bank, attempts)
+        missing = lessons_missing(course, bank, attempts, role)
         if missing:
             locked[bank.quiz] = tuple(b.title for b in missing)
     upcoming = [r for r in rows if not r.done and r.quiz not in locked]
     from course.recert import learner_note
 
-    return Home(learner, tuple(rows), upcoming[0].quiz if upcoming else None, locked, due=learner_note(course, store, learner))
+    return Home(learner, tuple(rows), upcoming[0].quiz if upcoming else None, locked, role, due=learner_note(course, store, learner))

@@ -46,7 +46,10 @@ class ServiceStore:
         return wire.data_from_json(self.client._http.json("GET", "snapshot", query=query))
 
     def learners(self) -> list[Learner]:
-        return [Learner(p["name"], p["cohort"], datetime.fromisoformat(p["since"])) for p in self.client.learners()]
+        return [Learner(p["name"], p["cohort"], datetime.fromisoformat(p["since"]), p.get("role")) for p in self.client.learners()]
+
+    def role(self, name: str) -> str | None:
+        return next((p.get("role") for p in self.client.learners() if p["name"] == name), None)
 
     def attempts(self, *, learner: str | None = None, quiz: str | None = None) -> list[Attempt]:
         rows = self.client._http.json("GET", "attempts", query={"learner": learner, "quiz": quiz})
@@ -62,6 +65,9 @@ class ServiceStore:
 
     def set_cohort(self, name: str, cohort: str | None, *, by: str | None = None) -> None:
         self.client.set_cohort(name, cohort)
+
+    def set_role(self, name: str, role: str | None, *, by: str | None = None) -> None:
+        self.client.set_role(name, role)
 
     def allow_retake(self, learner: str, quiz: str, *, trainer: str = "") -> None:
         self.client.allow_retake(learner, quiz)

@@ -118,6 +118,10 @@ class IncompleteAssessment(ValueError):
         super().__init__(f"{len(problems)} question(s) need an answer")
 
 
+class RoleGiven(ValueError):
+    """The learner has given their role already; only a trainer changes it (nothing was changed)."""
+
+
 class AssessmentClosed(Exception):
     """The sitting cannot take these answers (not the learner's, not open, or not its questions); nothing was stored."""
 
@@ -140,6 +144,10 @@ class Backend(Protocol):
     def progress(self) -> list[LessonProgress]: ...
 
     def home(self) -> Home: ...
+
+    def role(self) -> str | None: ...
+
+    def set_role(self, role: str) -> str: ...
 
 
 def stored_key(learner: str, key: str) -> str:
@@ -223,8 +231,9 @@ class CourseSession:
         """
         bank = self._bank(quiz, "assessment")
         taken = self.store.sittings(self.learner, quiz)
+        role = self.role()  # the draw follows the role's blueprint (read here: the draw runs inside the store's transaction)
         if not taken:
-            missing = lessons_missing(self.course, bank, self.store.attempts(learner=self.learner))
+            missing = lessons_missing(self.course, bank, self.store.attempts(learner=self.learner), role)
             if missing and not self.store.waivers(self.learner, quiz):
                 return SittingView(quiz, bank.title, bank.pass_mark or 0, "locked", reasons=tuple(b.title for b in missing))
         renews = None
@@ -232,7 +241,7 @@ class CourseSession:
             from course.recert import renewable
 
             renews = renewable(self.course, self.store, self.learner, quiz=quiz, now=now)
-        sitting = self.store.open_sitting(self.learner, quiz, lambda n: [q.id for q in draw(self.course, bank, self.learner, sitting=n)], renews=renews)
+        sitting = self.store.open_sitting(self.learner, quiz, lambda n: [q.id for q in draw(self.course, bank, self.learner, sitting=n, role=role)], renews=renews)
         if sitting is None:
             return self._submitted(bank, taken[-1].id)
         questions = self._questions(sitting.questions)
@@ -286,6 +295,28 @@ class CourseSession:
     def home(self) -> Home:
         """The course home: the lessons and their progress, the next lesson, locked assessments."""
         return course_home(self.course, self.store, self.learner)
+
+    # --- the learner's role ------------------------------------------------------------------
+
+    def role(self) -> str | None:
+        """The learner's role (``course.roles.ROLES``), or None while not given."""
+        return self.store.role(self.learner)
+
+    def set_role(self, role: str) -> str:
+        """Give the learner's role, once (as the learner; a trainer changes it with ``course role``).
+
+        ValueError naming the roles for one that is not a role; :class:`RoleGiven` when the learner
+        has a different role already. Giving the same role again changes nothing.
+        """
+        from course.roles import check_role, role_name
+
+        role = check_role(role)
+        self.store.ensure_learner(self.learner)
+        given = self.store.role(self.learner)
+        if given is not None and given != role:
+            raise RoleGiven(f"Your role is already {role_name(given)}. If it has changed, ask your trainer to change it.")
+        self.store.set_role(self.learner, role, by=self.learner)
+        return role
 
     # --- inside ------------------------------------------------------------------------------
 

@@ -110,6 +110,19 @@ def set_cohort(store: ResultsStore, learner: str, cohort: str | None, *, by: str
     store.set_cohort(learner, cohort or None, by=by)
 
 
+def set_role(store: ResultsStore, learner: str, role: str | None, *, by: str) -> str | None:
+    """Change a learner's role (``course.roles.ROLES``; None or "": no role); returns the role id."""
+    from course.roles import check_role
+
+    _learner(store, learner)
+    try:
+        role = check_role(role) if role else None
+    except ValueError as error:
+        raise TrainerError(str(error)) from None
+    store.set_role(learner, role, by=by)
+    return role
+
+
 def waive(store: ResultsStore, course: Course, learner: str, quiz: str, *, by: str, reason: str) -> str:
     """Let a learner sit an assessment before finishing its lessons; returns its title."""
     bank = _assessment(course, quiz)

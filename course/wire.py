@@ -134,7 +134,7 @@ def progress_from_json(data: Any) -> list[LessonProgress]:
 
 
 def home_to_json(h: Home) -> dict[str, Any]:
-    return {"learner": h.learner, "lessons": progress_to_json(list(h.lessons)), "next_quiz": h.next_quiz, "locked": {k: list(v) for k, v in h.locked.items()}, "due": h.due}
+    return {"learner": h.learner, "lessons": progress_to_json(list(h.lessons)), "next_quiz": h.next_quiz, "locked": {k: list(v) for k, v in h.locked.items()}, "role": h.role, "due": h.due}
 
 
 def home_from_json(data: Any) -> Home:
@@ -142,6 +142,7 @@ def home_from_json(data: Any) -> Home:
         return Home(
             str(data["learner"]), tuple(progress_from_json(data["lessons"])), data.get("next_quiz"),
             {str(k): tuple(str(r) for r in v) for k, v in (data.get("locked") or {}).items()},
+            str(data["role"]) if data.get("role") else None,
             due=str(data["due"]) if data.get("due") else None,
         )
     except (KeyError, TypeError, AttributeError) as error:

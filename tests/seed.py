@@ -125,9 +125,16 @@ def _practice(store: ResultsStore, course: Course, learner: str, quizzes: list[s
 
 
 def _final(store: ResultsStore, course: Course, learner: str, *, miss_critical: bool) -> None:
+    from course.assessment import draw
+
     session = CourseSession(course, store, learner)
+    # the learner's draw without its written scenario (issue 11), so that the seeded result is final
+    # without a trainer's review: tests of reviews start from the practice answers alone
+    final = course.bank("final_assessment")
+    opened = store.open_sitting(learner, "final_assessment", lambda n: [q.id for q in draw(course, final, learner, sitting=n) if q.gradable])
+    assert opened is not None
     sitting = session.sitting("final_assessment")
-    assert sitting.state == "open", sitting
+    assert sitting.state == "open" and sitting.sitting == opened.id, sitting
     questions = [course.question(p.id)[1] for p in sitting.questions]
     critical = next((q.id for q in questions if q.critical), None) if miss_critical else None
     responses = {q.id: session.paper.from_bank(q, learner, wrong_response(q) if q.id == critical else key_response(q)) for q in questions}

@@ -7,6 +7,7 @@
     course review                        free-text answers waiting for a trainer; score one
     course certificate LEARNER           a PDF for a learner who passed the final assessment
     course cohort LEARNER COHORT         put a learner in a cohort
+    course role LEARNER ROLE             change a learner's role (front_desk, nurse, clinician)
     course retake LEARNER                allow one more sitting of the final assessment
     course waive LEARNER --reason TEXT   let a learner sit the final assessment before its lessons
     course audit [--learner NAME]        the trainers' actions, as the audit trail keeps them
@@ -40,7 +41,7 @@ from course.cli.authors import _lessons, _validate
 from course.cli.common import TABLES, CommandError, _add_db, _add_filters, _add_source, _when
 from course.cli.training import add_commands as add_training_commands
 from course.records import AUDIT_ACTIONS
-from course.cli.trainers import _audit, _certificate, _cohort, _export, _report, _retake, _review, _sync, _waive
+from course.cli.trainers import _audit, _certificate, _cohort, _export, _report, _retake, _review, _role, _sync, _waive
 
 __all__ = ["build_parser", "main", "CommandError", "_when"]
 
@@ -134,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     cohort.add_argument("cohort", metavar="COHORT")
     cohort.add_argument("--trainer", help="your name, kept in the audit trail (default: this computer's user)")
     _add_source(cohort)
+
+    role = command(
+        "role", _role, "change a learner's role",
+        "Change a learner's role: front_desk, nurse or clinician (an empty ROLE: none). The learner gives it once in the "
+        "welcome lesson; their progress and final assessment follow their role's sections. Kept in the audit trail.",
+    )  # fmt: skip
+    role.add_argument("learner", metavar="LEARNER")
+    role.add_argument("role", metavar="ROLE")
+    role.add_argument("--trainer", help="your name, kept in the audit trail (default: this computer's user)")
+    _add_source(role)
 
     retake = command("retake", _retake, "allow a learner one more sitting of an assessment", "Allow a learner to take an assessment once more (a new draw of questions).")
     retake.add_argument("learner", metavar="LEARNER")

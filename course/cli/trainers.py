@@ -151,6 +151,25 @@ def _cohort(args: argparse.Namespace) -> int:
     return 0
 
 
+def _role(args: argparse.Namespace) -> int:
+    from course import trainer
+    from course.roles import check_role, role_name
+
+    try:
+        role = check_role(args.role) if args.role.strip() else None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if _service(args):
+        _trainer_client(args).set_role(args.learner, role)
+    else:
+        from course.store import local_actor
+
+        with _records(args) as store:
+            trainer.set_role(store, args.learner, role, by=args.trainer or local_actor())
+    print(for_terminal(f"{args.learner}: role {role_name(role)}" if role else f"{args.learner}: role not given"))
+    return 0
+
+
 def _retake(args: argparse.Namespace) -> int:
     from course import trainer
 

@@ -361,6 +361,19 @@ class CourseHome(Api):
         self.reply(wire.home_to_json(home))
 
 
+class LearnerRole(Api):
+    """``GET/POST api/role``: the learner's own role (the hub says who the learner is); given once."""
+
+    async def get(self) -> None:
+        role = await self.call(lambda: self.service.session(self.user).role())
+        self.reply({"learner": self.user, "role": role})
+
+    async def post(self) -> None:
+        role = _text(self.body(), "role")
+        given = await self.call(lambda: self.service.session(self.user).set_role(role))
+        self.reply({"learner": self.user, "role": given})
+
+
 # --- trainers ------------------------------------------------------------------------------------
 
 
@@ -394,7 +407,7 @@ class TrainerApi(Api):
 class Learners(TrainerApi):
     async def get(self) -> None:
         people = await self.call(self.service.store.learners)
-        self.reply([{"name": p.name, "cohort": p.cohort, "since": p.created_at.isoformat()} for p in people])
+        self.reply([{"name": p.name, "cohort": p.cohort, "since": p.created_at.isoformat(), "role": p.role} for p in people])
 
 
 class Report(TrainerApi):
@@ -450,6 +463,18 @@ class Cohorts(TrainerApi):
             raise Refused(400, "bad_request", "'cohort' must be a string or null.")
         await self.call(trainer.set_cohort, self.service.store, learner, cohort, by=self.user)
         self.reply({"learner": learner, "cohort": cohort or None, "by": self.user})
+
+
+class Roles(TrainerApi):
+    async def post(self) -> None:
+        from course import trainer
+
+        data = self.body()
+        learner, role = _text(data, "learner"), data.get("role")
+        if role is not None and not isinstance(role, str):
+            raise Refused(400, "bad_request", "'role' must be a string or null.")
+        given = await self.call(trainer.set_role, self.service.store, learner, role, by=self.user)
+        self.reply({"learner": learner, "role": given, "by": self.user})
 
 
 class Waivers(TrainerApi):
@@ -617,6 +642,8 @@ def make_app(service: Service) -> web.Application:
         (p + f"quizzes/{quiz}/sittings/([0-9a-f]+)/submit", SubmitSitting),
         (p + "progress", Progress),
         (p + "home", CourseHome),
+        (p + "role", LearnerRole),
+        (p + "roles", Roles),
         (p + "learners", Learners),
         (p + r"report/([a-z]+)", Report),
         (p + "reviews", Reviews),
