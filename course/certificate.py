@@ -100,6 +100,14 @@ def eligibility(course: Course, store: ResultsStore, learner: str) -> FinalResul
         raise NotEligible(f"The record of {learner}'s final assessment needs a trainer's check: {result.irregular}. No certificate is issued until it is resolved.", result)
     if result.passed:
         return result
+    if result.awaiting_review:
+        waiting = len(result.pending)
+        raise NotEligible(
+            f"{learner}'s final assessment is awaiting a trainer's review: {waiting} written answer{'s' if waiting != 1 else ''} "
+            f"({', '.join(result.pending)}) still wait{'s' if waiting == 1 else ''} for a score (course review); "
+            "a certificate needs a pass once it is scored.",
+            result,
+        )
     score = f"{learner} scored {_percent(result.percent)}% on the final assessment"
     below = result.percent + 1e-9 < result.pass_mark
     if below:
