@@ -316,6 +316,11 @@ class TrainerClient:
 
         return verification_from_json(self._http.json("GET", f"verify/{quote(code, safe='')}"))
 
+    def xapi(self, *, homepage: str, since: Any = None, actor: str = "hash") -> list[dict[str, Any]]:
+        """The xAPI statements, made by the course service (it has the reviews and the actors' key)."""
+        query = {"homepage": homepage, "actor": actor, "since": since.isoformat() if since is not None else None}
+        return list(self._http.json("GET", "xapi", query=query))
+
     def revoke(self, code: str, reason: str) -> dict[str, Any]:
         return dict(self._http.json("POST", "revocations", {"code": code, "reason": reason}))
 

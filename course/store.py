@@ -768,6 +768,19 @@ class ResultsStore:
             conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": json.dumps(value), "set_by": by, "set_at": _now()}))
             _audit(conn, by, "setting", learner=None, subject=name, before={name: before}, after={name: value})
 
+    def kept_secret(self, name: str) -> str:
+        """A random secret kept under ``name`` in the settings, made at the first call (not audited:
+        no trainer acts; e.g. the key that makes xAPI actors opaque, course.xapi.actors_for)."""
+        import secrets
+
+        with self._connection(write=True) as conn:
+            conn.execute(
+                self._insert(settings)
+                .values(name=name, value=json.dumps(secrets.token_hex(32)), set_by="course", set_at=_now())
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            return str(json.loads(conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar_one()))
+
     def due_dates(self, cohort: str | None = None) -> list[DueDate]:
         """The cohorts' due dates (of one cohort if given), by cohort and quiz."""
         query = select(due_dates).order_by(due_dates.c.cohort, due_dates.c.quiz)

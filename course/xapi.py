@@ -9,26 +9,46 @@
 - One ``completed`` statement per practice lesson whose questions have all been answered,
   timestamped at the answer that completed it.
 
-Statement ids are UUIDs derived (uuid5) from the homepage and the attempt key, the submission id,
-or the learner and quiz, so exporting again gives the same ids and an LRS keeps each statement
-once. What an LRS compares for "same statement" leaves out activity definitions, the verb's
-display and the timestamp, so an edited question text does not make a re-export conflict;
-changing a bank's pass mark does change a sitting's verb, and an LRS answers such a re-sent
-statement with 409 Conflict (statements are immutable: void and re-issue if that is intended).
+- One ``scored`` statement per trainer's review of a written answer, stamped when it was
+  reviewed, whose ``context.statement`` refers to the statement it follows (the answer, or the
+  review before it): a review is a new event, not a correction of the answer, so it is a new
+  statement (xAPI 1.0.3, 2.4.6 Context, ``statement``), never the answer re-sent with a score.
 
-The learner is an Agent with an ``account`` (homePage: the course homepage, name: the learner's
-name), the only inverse functional identifier the store can give. No external libraries: this
-module can run wherever the store runs.
+Statement ids are UUIDs derived (uuid5) from the homepage and what the statement is about, so
+exporting again gives the same ids and an LRS keeps each statement once: an export is idempotent.
+A statement never changes under its id (an LRS refuses a changed one with 409 Conflict):
+
+- a sitting's ``passed``/``failed`` waits until every written answer of it has been scored
+  (a sitting awaiting a trainer has no verdict yet);
+- when a later review changes a verdict already given, the earlier verdict is voided
+  (verb ``voided``, object a ``StatementRef`` to it: xAPI 1.0.3, 2.3.2 Voided; it was a verdict
+  that no longer holds) and the new verdict is a new statement, stamped at that review;
+- a verdict's id includes the pass mark it was reached under, so a changed pass mark gives a new
+  verdict statement beside the old one instead of flipping its verb; every statement's context
+  records the course version, and a verdict's the pass mark and the bank version used
+  (``context.extensions``).
+
+The learner is an Agent identified by an ``account`` on the course homepage, never by the real
+name unless the clinic asks (:class:`Actors`): by default the account name is a keyed hash
+(HMAC-SHA256) of the learner's name, stable from one export to the next and meaningless without
+the key (``COURSE_XAPI_KEY``, else one made once and kept in the results database); ``account``
+uses the name as stored (on JupyterHub: the hub user name), without a ``name`` property; ``name``
+adds the real name. Statements are built one at a time (:func:`iter_statements`), so an export
+can be written as it is made. No external libraries: this module can run wherever the store runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
+import os
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,17 +59,22 @@ from course.certificate import COURSE_TITLE
 from course.files import replace_file
 from course.grading import UngradableResponse, parse_number
 from course.progress import FinalResult, _score_sitting
-from course.records import Attempt, submissions_of
+from course.records import Attempt, Review, submissions_of
 from course.store import ResultsStore
 
 __all__ = [
+    "ACTOR_MODES",
+    "Actors",
     "DEFAULT_HOMEPAGE",
+    "actors_for",
+    "iter_statements",
     "VERBS",
     "INTERACTION_TYPES",
     "from_attempts",
     "statements",
     "response_string",
     "write",
+    "chunks",
 ]
 
 DEFAULT_HOMEPAGE = "https://clinic.example/course"
@@ -57,7 +82,7 @@ LANGUAGE = "en-US"
 PLATFORM = "Jupyter"
 
 _ADL_VERB = "http://adlnet.gov/expapi/verbs/"
-VERBS: dict[str, str] = {name: _ADL_VERB + name for name in ("answered", "passed", "failed", "completed")}
+VERBS: dict[str, str] = {name: _ADL_VERB + name for name in ("answered", "passed", "failed", "completed", "scored", "voided")}
 """The ADL verb ids used, by display name."""
 
 _ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
@@ -83,58 +108,147 @@ _NAME_LENGTH = 80
 # --- public API -------------------------------------------------------------------------------
 
 
-def statements(store: ResultsStore, course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None) -> list[dict[str, Any]]:
-    """Every stored attempt of every learner as xAPI statements, oldest first (see :func:`from_attempts`)."""
-    return from_attempts(store.attempts(), course, homepage=homepage, since=since)
+ACTOR_MODES = ("hash", "account", "name")
+"""How a learner is named in the statements: a keyed hash (default), the account name as stored, or with the real name."""
 
 
-def from_attempts(attempts: Iterable[Attempt], course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None) -> list[dict[str, Any]]:
-    """The statements for ``attempts`` (any learners, any order), oldest first. Pure: no I/O.
+@dataclass(frozen=True)
+class Actors:
+    """How learners (and reviewers) appear as xAPI Agents: an ``account`` on the course homepage.
+
+    ``hash`` (default): the account name is ``HMAC-SHA256(key, name)`` (32 hex digits): opaque,
+    stable across exports with the same key. ``account``: the name as stored (on JupyterHub, the
+    hub user name). ``name``: that, and the real name as the Agent's ``name`` (the clinic's choice).
+    """
+
+    mode: str = "hash"
+    key: bytes = b""
+
+    def __post_init__(self) -> None:
+        if self.mode not in ACTOR_MODES:
+            raise ValueError(f"the actor must be one of {', '.join(ACTOR_MODES)}, not {self.mode!r}")
+        if self.mode == "hash" and len(self.key) < 16:
+            raise ValueError("a hashed actor needs a key of at least 16 bytes (COURSE_XAPI_KEY)")
+
+    def account_name(self, person: str) -> str:
+        if self.mode == "hash":
+            return hmac.new(self.key, person.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return person
+
+    def agent(self, person: str, home: str) -> dict[str, Any]:
+        agent: dict[str, Any] = {"objectType": "Agent"}
+        if self.mode == "name":
+            agent["name"] = person
+        agent["account"] = {"homePage": home, "name": self.account_name(person)}
+        return agent
+
+
+def actors_for(store: ResultsStore, mode: str = "hash") -> Actors:
+    """The actors of an export from ``store``: for ``hash``, the key ``COURSE_XAPI_KEY`` (text) if
+    set, else the one kept in the results database (made once, at the first export)."""
+    if mode != "hash":
+        return Actors(mode)
+    given = os.environ.get("COURSE_XAPI_KEY", "").strip()
+    key = given.encode("utf-8") if given else store.kept_secret("xapi_actor_key").encode("ascii")
+    return Actors("hash", key)
+
+
+def statements(store: ResultsStore, course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None, actors: Actors | None = None) -> list[dict[str, Any]]:
+    """Every statement for the store's attempts and reviews, as a list (see :func:`iter_statements`)."""
+    return list(iter_statements(store, course, homepage=homepage, since=since, actors=actors))
+
+
+def iter_statements(store: ResultsStore, course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None, actors: Actors | None = None) -> Iterator[dict[str, Any]]:
+    """Every stored attempt and review of every learner as xAPI statements, oldest first, one at a time."""
+    actors = actors or actors_for(store)
+    return iter_from_attempts(store.attempts(), course, homepage=homepage, since=since, reviews=store.reviews(), actors=actors)
+
+
+def from_attempts(attempts: Iterable[Attempt], course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None, reviews: Iterable[Review] = (), actors: Actors | None = None) -> list[dict[str, Any]]:
+    """:func:`iter_from_attempts` as a list."""
+    return list(iter_from_attempts(attempts, course, homepage=homepage, since=since, reviews=reviews, actors=actors))
+
+
+def iter_from_attempts(
+    attempts: Iterable[Attempt], course: Course, *, homepage: str = DEFAULT_HOMEPAGE, since: datetime | None = None,
+    reviews: Iterable[Review] = (), actors: Actors | None = None,
+) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The statements for ``attempts`` and the trainers' ``reviews`` of them (any learners, any
+    order), oldest first, one at a time. Pure: no I/O.
 
     Sittings and completions are worked out from all the attempts given, so pass every attempt
     of a learner's quiz; ``since`` (timezone-aware) then keeps only the statements whose
-    timestamp is at or after it. Raises ValueError for a homepage that is not an absolute
-    http(s) IRL or a naive ``since``.
+    timestamp is at or after it. ``actors`` (default: the learner's name as the account name,
+    without the real name; the export uses :func:`actors_for`). Raises ValueError for a homepage
+    that is not an absolute http(s) IRL or a naive ``since``.
     """
+    actors = actors or Actors("account")
     home = _homepage(homepage)
     if since is not None and since.tzinfo is None:
         raise ValueError(f"since must be timezone-aware, not {since!r}")
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, home)
     ordered = sorted(attempts, key=lambda a: a.answered_at)
+    by_key = {a.key: a for a in ordered}
     by_quiz: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     for a in ordered:
         by_quiz[(a.learner, a.quiz)].append(a)
+    reviewed: dict[str, list[Review]] = defaultdict(list)
+    for r in sorted(reviews, key=lambda r: r.reviewed_at):
+        if r.attempt_key in by_key:
+            reviewed[r.attempt_key].append(r)
+    ctx = _Context(course, home, namespace, actors)
 
-    # What follows an attempt: the sitting it closes, the lesson it completes (all stamped at its time).
-    after: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # Everything but the answers, each with its moment: reviews, verdicts (and their voiding), completions.
+    later: list[tuple[datetime, int, dict[str, Any]]] = []
+    for key, found in reviewed.items():
+        previous = _answered_id(by_key[key], namespace)
+        for n, r in enumerate(found):
+            statement = _scored_statement(by_key[key], r, n, previous, ctx)
+            later.append((r.reviewed_at, len(later), statement))
+            previous = statement["id"]
     for (_learner, quiz), quiz_attempts in by_quiz.items():
         bank = course.banks.get(quiz)
         if bank is None:
             continue  # a bank no longer in the course: its answers are exported, its verdicts cannot be
         if bank.mode == "assessment":
             for number, submission in enumerate(submissions_of(quiz_attempts), 1):
-                result = _score_sitting(course, bank, quiz_attempts, submission, number)
-                closing = [a for a in quiz_attempts if a.submission == submission][-1]
-                after[closing.key].append(_sitting_statement(result, bank, home, namespace))
+                for moment, statement in _verdicts(quiz_attempts, submission, number, bank, reviewed, ctx):
+                    later.append((moment, len(later), statement))
         else:
             closing = _completing_attempt(bank, quiz_attempts)
             if closing is not None:
-                after[closing.key].append(_completed_statement(closing, bank, home, namespace))
+                later.append((closing.answered_at, len(later), _completed_statement(closing, bank, ctx)))
+    later.sort(key=lambda item: (item[0], item[1]))
 
-    out: list[dict[str, Any]] = []
+    # answers and the rest merged in time order (a verdict or completion right after the answer that made it)
+    pending = iter(later)
+    following = next(pending, None)
     for a in ordered:
-        if since is not None and a.answered_at < since:
-            continue
-        out.append(_answered_statement(a, course, home, namespace))
-        out.extend(after.get(a.key, ()))
-    return out
+        while following is not None and following[0] < a.answered_at:
+            if since is None or following[0] >= since:
+                yield following[2]
+            following = next(pending, None)
+        if since is None or a.answered_at >= since:
+            yield _answered_statement(a, ctx)
+    while following is not None:
+        if since is None or following[0] >= since:
+            yield following[2]
+        following = next(pending, None)
 
 
-def write(statements: list[dict[str, Any]], path: Path | str) -> Path:
+def chunks(statements: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The statements as one JSON array (UTF-8), a statement at a time (for a streamed write)."""
+    yield b"["
+    first = True
+    for statement in statements:
+        yield (b"\n  " if first else b",\n  ") + json.dumps(statement, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        first = False
+    yield b"\n]\n" if not first else b"]\n"
+
+
+def write(statements: Iterable[dict[str, Any]], path: Path | str) -> Path:
     """Write the statements as one JSON array (UTF-8), replacing ``path`` atomically; return the path."""
-    path = Path(path)
-    text = json.dumps(statements, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    return replace_file(path, text.encode("utf-8"))
+    return replace_file(Path(path), b"".join(chunks(statements)))
 
 
 def response_string(question_type: str, response: Any, question: Question | None = None) -> str:
@@ -166,7 +280,34 @@ def response_string(question_type: str, response: Any, question: Question | None
 # --- statements -------------------------------------------------------------------------------
 
 
-def _answered_statement(a: Attempt, course: Course, home: str, namespace: uuid.UUID) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Context:
+    course: Course
+    home: str
+    namespace: uuid.UUID
+    actors: Actors
+
+    def extensions(self, **more: Any) -> dict[str, Any]:
+        return {f"{self.home}/xapi/extensions/{name.replace('_', '-')}": value for name, value in more.items()}
+
+    def course_activity(self) -> dict[str, Any]:
+        """The course, its version in its definition: an LRS leaves definitions out when it compares
+        statements, so a re-export after any bank changed is still the same statement."""
+        activity = _course_activity(self.home)
+        activity["definition"]["extensions"] = {f"{self.home}/xapi/extensions/course-version": self.course.version}
+        return activity
+
+
+def _answered_id(a: Attempt, namespace: uuid.UUID) -> str:
+    return str(uuid.uuid5(namespace, f"answered\0{a.key}"))
+
+
+def _statement_ref(statement_id: str) -> dict[str, str]:
+    return {"objectType": "StatementRef", "id": statement_id}
+
+
+def _answered_statement(a: Attempt, ctx: _Context) -> dict[str, Any]:
+    course, home, namespace = ctx.course, ctx.home, ctx.namespace
     bank = course.banks.get(a.quiz)
     try:
         question: Question | None = course.question(a.question)[1]
@@ -189,11 +330,11 @@ def _answered_statement(a: Attempt, course: Course, home: str, namespace: uuid.U
     context["language"] = LANGUAGE
     context["contextActivities"] = {
         "parent": [_quiz_activity(a.quiz, bank, home, a.mode)],
-        "grouping": [_course_activity(home)],
+        "grouping": [ctx.course_activity()],
     }
     return {
-        "id": str(uuid.uuid5(namespace, f"answered\0{a.key}")),
-        "actor": _actor(a.learner, home),
+        "id": _answered_id(a, namespace),
+        "actor": ctx.actors.agent(a.learner, home),
         "verb": _verb("answered"),
         "object": _question_activity(a, question, home),
         "result": result,
@@ -202,7 +343,77 @@ def _answered_statement(a: Attempt, course: Course, home: str, namespace: uuid.U
     }
 
 
-def _sitting_statement(r: FinalResult, bank: Bank, home: str, namespace: uuid.UUID) -> dict[str, Any]:
+def _scored_statement(a: Attempt, r: Review, number: int, follows: str, ctx: _Context) -> dict[str, Any]:
+    """A trainer's review of a written answer: a new statement, following the one before it."""
+    try:
+        question: Question | None = ctx.course.question(a.question)[1]
+    except KeyError:
+        question = None
+    if question is not None and question.type != a.question_type:
+        question = None
+    score = min(max(float(r.score), 0.0), float(a.max_score))
+    return {
+        "id": str(uuid.uuid5(ctx.namespace, f"scored\0{a.key}\0{number}")),
+        "actor": ctx.actors.agent(a.learner, ctx.home),
+        "verb": _verb("scored"),
+        "object": _question_activity(a, question, ctx.home),
+        "result": {"score": _score(score, a.max_score), "success": score >= a.max_score, "completion": True},
+        "context": {
+            **({"registration": _registration(a.submission, ctx.namespace)} if a.submission else {}),
+            "instructor": ctx.actors.agent(r.reviewer, ctx.home),
+            "revision": a.bank_version,
+            "platform": PLATFORM,
+            "language": LANGUAGE,
+            "statement": _statement_ref(follows),
+            "contextActivities": {"parent": [_quiz_activity(a.quiz, ctx.course.banks.get(a.quiz), ctx.home, a.mode)], "grouping": [ctx.course_activity()]},
+            "extensions": ctx.extensions(review=number + 1),
+        },
+        "timestamp": _timestamp(r.reviewed_at),
+    }
+
+
+def _verdicts(quiz_attempts: list[Attempt], submission: str, number: int, bank: Bank, reviewed: Mapping[str, list[Review]], ctx: _Context) -> Iterator[tuple[datetime, dict[str, Any]]]:
+    """A sitting's verdicts over time: none while a written answer waits; then passed or failed,
+    and, each time a later review changes it, the earlier one voided and the new one given."""
+    from dataclasses import replace as changed
+
+    mine = [a for a in quiz_attempts if a.submission == submission]
+    moments = sorted({r.reviewed_at for a in mine for r in reviewed.get(a.key, ())})
+    closing = mine[-1].answered_at
+    given: dict[str, Any] | None = None
+    for moment in [closing, *moments]:
+        scored = []
+        for a in quiz_attempts:
+            if a.submission == submission and a.score is None:
+                done = [r for r in reviewed.get(a.key, ()) if r.reviewed_at <= moment]
+                if done:
+                    a = changed(a, score=done[-1].score, correct=done[-1].score >= a.max_score)
+            scored.append(a)
+        result = _score_sitting(ctx.course, bank, scored, submission, number)
+        if result.pending:
+            continue  # awaiting a trainer: no verdict yet
+        if given is not None and given["verb"]["id"] == VERBS["passed" if result.passed else "failed"]:
+            continue
+        statement = _sitting_statement(result, bank, ctx, moment)
+        if given is not None:
+            yield moment, _voiding_statement(given, moment, ctx)
+        yield moment, statement
+        given = statement
+
+
+def _voiding_statement(voided: dict[str, Any], moment: datetime, ctx: _Context) -> dict[str, Any]:
+    """Void a verdict that no longer holds (xAPI 1.0.3, 2.3.2): verb voided, object a StatementRef."""
+    return {
+        "id": str(uuid.uuid5(ctx.namespace, f"voided\0{voided['id']}")),
+        "actor": {"objectType": "Agent", "account": {"homePage": ctx.home, "name": "course"}},
+        "verb": _verb("voided"),
+        "object": _statement_ref(voided["id"]),
+        "timestamp": _timestamp(moment),
+    }
+
+
+def _sitting_statement(r: FinalResult, bank: Bank, ctx: _Context, moment: datetime | None = None) -> dict[str, Any]:
+    home, namespace = ctx.home, ctx.namespace
     result: dict[str, Any] = {}
     if r.maximum > 0:
         result["score"] = _score(r.total, r.maximum)
@@ -213,33 +424,38 @@ def _sitting_statement(r: FinalResult, bank: Bank, home: str, namespace: uuid.UU
         f"{home}/xapi/extensions/critical-missed": list(r.critical_missed),
         f"{home}/xapi/extensions/sitting": r.sitting,
     }
+    verdict = "passed" if r.passed else "failed"
+    # the id names what the verdict rests on: a changed pass mark or verdict is a new statement, never a changed one
     return {
-        "id": str(uuid.uuid5(namespace, f"sitting\0{r.learner}\0{r.quiz}\0{r.submission}")),
-        "actor": _actor(r.learner, home),
-        "verb": _verb("passed" if r.passed else "failed"),
+        "id": str(uuid.uuid5(namespace, f"sitting\0{r.learner}\0{r.quiz}\0{r.submission}\0{verdict}\0{_number(r.pass_mark)}")),
+        "actor": ctx.actors.agent(r.learner, home),
+        "verb": _verb(verdict),
         "object": _quiz_activity(bank.quiz, bank, home, bank.mode),
         "result": result,
         "context": {
             "registration": _registration(r.submission, namespace),
+            "revision": bank.version,
             "platform": PLATFORM,
             "language": LANGUAGE,
-            "contextActivities": {"grouping": [_course_activity(home)]},
+            "contextActivities": {"grouping": [ctx.course_activity()]},
+            "extensions": ctx.extensions(pass_mark=r.pass_mark, bank_version=bank.version),
         },
-        "timestamp": _timestamp(r.date),
+        "timestamp": _timestamp(max(r.date, moment) if moment is not None else r.date),
     }
 
 
-def _completed_statement(a: Attempt, bank: Bank, home: str, namespace: uuid.UUID) -> dict[str, Any]:
+def _completed_statement(a: Attempt, bank: Bank, ctx: _Context) -> dict[str, Any]:
+    home, namespace = ctx.home, ctx.namespace
     return {
         "id": str(uuid.uuid5(namespace, f"completed\0{a.learner}\0{bank.quiz}")),
-        "actor": _actor(a.learner, home),
+        "actor": ctx.actors.agent(a.learner, home),
         "verb": _verb("completed"),
         "object": _quiz_activity(bank.quiz, bank, home, bank.mode),
         "result": {"completion": True},
         "context": {
             "platform": PLATFORM,
             "language": LANGUAGE,
-            "contextActivities": {"grouping": [_course_activity(home)]},
+            "contextActivities": {"grouping": [ctx.course_activity()]},
         },
         "timestamp": _timestamp(a.answered_at),
     }
@@ -272,10 +488,6 @@ def _homepage(homepage: str) -> str:
 
 def _verb(name: str) -> dict[str, Any]:
     return {"id": VERBS[name], "display": {LANGUAGE: name}}
-
-
-def _actor(learner: str, home: str) -> dict[str, Any]:
-    return {"objectType": "Agent", "name": learner, "account": {"homePage": home, "name": learner}}
 
 
 def _segment(text: str) -> str:

@@ -303,6 +303,10 @@ def context(value, object_is_activity, errors):
         errors.append("context.language: must be an RFC 5646 tag")
     if "extensions" in value:
         extensions(value["extensions"], "context.extensions", errors)
+    if "instructor" in value:
+        agent(value["instructor"], "context.instructor", errors)
+    if "statement" in value:
+        statement_ref(value["statement"], "context.statement", errors)
     activities = value.get("contextActivities", {})
     if set(activities) - {"parent", "grouping", "category", "other"}:
         errors.append("context.contextActivities: keys are parent, grouping, category, other")
@@ -312,6 +316,14 @@ def context(value, object_is_activity, errors):
             continue
         for n, item in enumerate(items):
             activity(item, f"context.contextActivities.{key}[{n}]", errors)
+
+
+def statement_ref(value, where, errors):
+    """2.4.4.3: a Statement Reference is objectType StatementRef and the id (a UUID) of a statement."""
+    if not isinstance(value, dict) or set(value) != {"objectType", "id"} or value.get("objectType") != "StatementRef":
+        errors.append(f"{where}: a StatementRef is exactly objectType 'StatementRef' and id")
+    elif not is_uuid(value["id"]):
+        errors.append(f"{where}.id: must be a UUID")
 
 
 def validate(statement):
@@ -335,7 +347,13 @@ def validate(statement):
         elif "display" in verb:
             language_map(verb["display"], "verb.display", errors)
     if "object" in statement:
-        activity(statement["object"], "object", errors)
+        if isinstance(statement["object"], dict) and statement["object"].get("objectType") == "StatementRef":
+            statement_ref(statement["object"], "object", errors)
+        else:
+            activity(statement["object"], "object", errors)
+    if isinstance(verb, dict) and verb.get("id") == ADL + "voided":  # 2.3.2: a voiding statement's object is a StatementRef
+        if not isinstance(statement.get("object"), dict) or statement["object"].get("objectType") != "StatementRef":
+            errors.append("object: a voiding statement's object must be a StatementRef")
     if "result" in statement:
         result(statement["result"], errors)
     if "context" in statement:
@@ -382,6 +400,10 @@ def test_the_validator_catches_broken_statements():
         {**good, "timestamp": "2024-05-03T12:00:00"},
         {**good, "context": {"registration": "nope"}},
         {**good, "object": {"id": HOME, "definition": {"interactionType": "essay"}}},
+        {**good, "verb": {"id": ADL + "voided"}},  # voiding an activity
+        {**good, "verb": {"id": ADL + "voided"}, "object": {"objectType": "StatementRef", "id": "nope"}},
+        {**good, "context": {"statement": {"objectType": "StatementRef", "id": str(uuid.uuid4()), "x": 1}}},
+        {**good, "context": {"instructor": {"objectType": "Agent", "name": "T"}}},
     ]
     for statement in broken:
         assert validate(statement), statement
@@ -403,7 +425,8 @@ def test_every_statement_meets_the_spec(course, recorded):
     assert {s["verb"]["id"] for s in statements} == {ADL + v for v in ("answered", "passed", "failed", "completed")}
     for s in statements:
         assert s["verb"]["display"] == {"en-US": s["verb"]["id"].rsplit("/", 1)[1]}
-        assert s["actor"]["account"] == {"homePage": HOME, "name": s["actor"]["name"]}
+        assert "name" not in s["actor"] and s["actor"]["account"]["homePage"] == HOME  # no real name by default
+        assert re.fullmatch(r"[0-9a-f]{32}", s["actor"]["account"]["name"])
     stamps = [datetime.fromisoformat(s["timestamp"]) for s in statements]
     assert stamps == sorted(stamps)
 
@@ -469,7 +492,7 @@ def test_ids_are_stable_across_exports(course, recorded, tmp_path):
 
 
 def test_a_passed_and_a_failed_sitting(course, recorded):
-    statements = xapi.statements(recorded, course)
+    statements = xapi.statements(recorded, course, actors=xapi.Actors("name"))
     sittings = [s for s in statements if s["object"]["id"] == f"{HOME}/quiz/final" and s["verb"]["id"] != ADL + "answered"]
     assert [(s["actor"]["name"], s["verb"]["id"].rsplit("/", 1)[1]) for s in sittings] == [
         ("Ann Nurse", "passed"), ("Bob Front-Desk", "failed"), ("Bob Front-Desk", "passed"),
@@ -493,7 +516,7 @@ def test_a_passed_and_a_failed_sitting(course, recorded):
 
 
 def test_a_completed_lesson(course, recorded):
-    statements = xapi.statements(recorded, course)
+    statements = xapi.statements(recorded, course, actors=xapi.Actors("name"))
     completed = by_verb(statements, "completed")
     assert [s["actor"]["name"] for s in completed] == ["Ann Nurse"]  # Bob answered 2 of 7
     (done,) = completed
@@ -505,7 +528,7 @@ def test_a_completed_lesson(course, recorded):
     assert next(r for r in learner_progress(course, recorded, "Ann Nurse") if r.quiz == "basics").done
     # answering again later adds answers, not another completion; the completion keeps its id and time
     practise(course, recorded, "Ann Nurse", {"b-single": "a"})
-    later = by_verb(xapi.statements(recorded, course), "completed")
+    later = by_verb(xapi.statements(recorded, course, actors=xapi.Actors("name")), "completed")
     assert later == completed
 
 
@@ -586,7 +609,7 @@ def test_answers_to_a_question_no_longer_in_the_course_are_still_exported(course
 def test_write_is_a_utf8_json_array(course, store, tmp_path):
     practise(course, store, "Zoë Ağaoğlu", {"b-single": "a"})
     sit(course, store, "José Núñez", RIGHT_FINAL)
-    statements = xapi.statements(store, course)
+    statements = xapi.statements(store, course, actors=xapi.Actors("name"))  # the clinic asked for real names
     path = xapi.write(statements, tmp_path / "statements.json")
     raw = path.read_bytes()
     assert "Zoë Ağaoğlu".encode() in raw and "José Núñez".encode() in raw
@@ -617,3 +640,149 @@ def test_the_repo_welcome_bank_exports_valid_statements(tmp_path, store):
     assert all(validate(s) == [] for s in statements), [validate(s) for s in statements]
     assert len(by_verb(statements, "answered")) == len(bank.questions) and len(by_verb(statements, "completed")) == 1
     assert {s["result"].get("success") for s in by_verb(statements, "answered")} <= {True, None}
+
+
+# --- privacy, reviews and verdicts that change (issue 14) ---------------------------------------
+
+
+WRITTEN_FINAL = FINAL.replace("""  - id: f-four
+    type: single_choice""", """  - id: f-essay
+    type: free_text
+    section: Safety
+    prompt: Say what you would do.
+    points: 3
+    explanation: Because.
+  - id: f-four
+    type: single_choice""")
+
+
+def test_no_real_name_by_default_and_the_same_opaque_id_each_time(course, recorded, monkeypatch):
+    statements = xapi.statements(recorded, course)
+    text = json.dumps(statements, ensure_ascii=False)
+    assert "Ann Nurse" not in text and "Bob Front-Desk" not in text and "Tess Trainer" not in text
+    ids = {s["actor"]["account"]["name"] for s in statements}
+    assert len(ids) == 2  # Ann and Bob, each always the same opaque account
+    assert xapi.statements(recorded, course) == statements  # the key is kept in the records: stable
+    monkeypatch.setenv("COURSE_XAPI_KEY", "another clinic's key, long enough")
+    assert not {s["actor"]["account"]["name"] for s in xapi.statements(recorded, course)} & ids
+    hub = xapi.statements(recorded, course, actors=xapi.Actors("account"))
+    assert {s["actor"]["account"]["name"] for s in hub} == {"Ann Nurse", "Bob Front-Desk"} and not any("name" in s["actor"] for s in hub)
+    with pytest.raises(ValueError, match="the actor must be one of"):
+        xapi.Actors("email")
+
+
+def test_the_export_records_the_course_version_and_the_pass_mark(course, recorded):
+    statements = xapi.statements(recorded, course)
+    for s in statements:  # in the course activity's definition (which an LRS leaves out when it compares)
+        (grouping,) = s["context"]["contextActivities"]["grouping"]
+        assert grouping["definition"]["extensions"] == {f"{HOME}/xapi/extensions/course-version": course.version}
+    verdicts = by_verb(statements, "passed") + by_verb(statements, "failed")
+    assert {v["context"]["extensions"][f"{HOME}/xapi/extensions/pass-mark"] for v in verdicts} == {80}
+    assert {v["context"]["extensions"][f"{HOME}/xapi/extensions/bank-version"] for v in verdicts} == {course.bank("final").version}
+
+
+@pytest.fixture
+def written_course(tmp_path):
+    folder = tmp_path / "written"
+    folder.mkdir()
+    (folder / "basics.yaml").write_text(BASICS, encoding="utf-8")
+    (folder / "final.yaml").write_text(WRITTEN_FINAL, encoding="utf-8")
+    return load_course(folder)
+
+
+def test_a_review_after_an_export_is_a_new_statement_an_lrs_accepts(written_course, store):
+    course = written_course
+    seed.sit(store, course, "Ann Nurse", "final", {**RIGHT_FINAL, "f-essay": "I would stop and call the clinician."})
+    first = xapi.statements(store, course)
+    assert by_verb(first, "passed") == by_verb(first, "failed") == []  # awaiting a trainer: no verdict yet
+    (essay,) = [s for s in by_verb(first, "answered") if s["object"]["id"].endswith("/f-essay")]
+    assert "score" not in essay["result"]
+
+    key = next(a.key for a in store.attempts() if a.question == "f-essay")
+    store.add_review(key, score=0, reviewer="Tess Trainer", comment="Not safe.")
+    second = xapi.statements(store, course)
+    lrs = LRS()
+    lrs.post(first)
+    lrs.post(second)  # re-sending the first export's statements is harmless; nothing changed under an id
+    (scored,) = by_verb(second, "scored")
+    assert scored["context"]["statement"] == {"objectType": "StatementRef", "id": essay["id"]}
+    assert scored["result"]["score"]["raw"] == 0 and scored["result"]["success"] is False
+    assert "name" not in scored["context"]["instructor"]
+    (failed,) = by_verb(second, "failed")
+    assert failed["timestamp"] == scored["timestamp"]  # the verdict comes with the review that made it
+
+    # a regrade: the trainer gives full marks; the failed verdict is voided and a pass given
+    store.add_review(key, score=3, reviewer="Tess Trainer", comment="On reflection, safe.")
+    third = xapi.statements(store, course)
+    lrs.post(third)
+    rescored = by_verb(third, "scored")
+    assert len(rescored) == 2 and rescored[1]["context"]["statement"]["id"] == rescored[0]["id"]
+    (voiding,) = by_verb(third, "voided")
+    assert voiding["object"] == {"objectType": "StatementRef", "id": failed["id"]}
+    (passed,) = by_verb(third, "passed")
+    assert [s["id"] for s in third].index(voiding["id"]) < [s["id"] for s in third].index(passed["id"])
+    assert lrs.voided == {failed["id"]} and lrs.current_verdicts() == ["passed"]
+    assert {k: v for k, v in ((s["id"], validate(s)) for s in third) if v} == {}
+
+
+def test_a_changed_pass_mark_gives_a_new_verdict_not_a_changed_one(course, recorded, tmp_path):
+    before = xapi.statements(recorded, course)
+    folder = tmp_path / "stricter"
+    folder.mkdir()
+    (folder / "basics.yaml").write_text(BASICS, encoding="utf-8")
+    (folder / "final.yaml").write_text(FINAL.replace("pass_mark: 80", "pass_mark: 100"), encoding="utf-8")
+    after = xapi.statements(recorded, load_course(folder))
+    lrs = LRS()
+    lrs.post(before)
+    lrs.post(after)  # no 409: every verdict under a new pass mark has its own id
+    old = {s["id"] for s in by_verb(before, "passed") + by_verb(before, "failed")}
+    new = {s["id"] for s in by_verb(after, "passed") + by_verb(after, "failed")}
+    assert old and new and not old & new
+
+
+def test_statements_are_built_one_at_a_time(course, recorded):
+    import types
+
+    stream = xapi.iter_statements(recorded, course)
+    assert isinstance(stream, types.GeneratorType)
+    assert next(stream)["verb"]["id"] == ADL + "answered"
+    assert list(xapi.iter_statements(recorded, course)) == xapi.statements(recorded, course)
+
+
+class LRS:
+    """What a Learning Record Store does with statements (xAPI 1.0.3, part three, 2.1.1 and 2.1.2):
+    a statement id it has is accepted again only if the statement is the same (else 409 Conflict);
+    a voiding statement voids its target, which must not itself void."""
+
+    SAME = ("actor", "verb", "object", "result", "context")  # what it compares (definitions and display aside)
+
+    def __init__(self):
+        self.kept = {}
+        self.voided = set()
+
+    def post(self, statements):
+        for s in statements:
+            assert not validate(s), validate(s)
+            if s["id"] in self.kept:
+                earlier = self.kept[s["id"]]
+                assert self._core(earlier) == self._core(s), f"409 Conflict: {s['id']} changed"
+                continue
+            if s["verb"]["id"] == ADL + "voided":
+                target = s["object"]["id"]
+                assert self.kept.get(target, {}).get("verb", {}).get("id") != ADL + "voided", "a voiding statement cannot be voided"
+                self.voided.add(target)
+            self.kept[s["id"]] = s
+
+    def current_verdicts(self):
+        return [s["verb"]["id"].rsplit("/", 1)[1] for i, s in self.kept.items() if i not in self.voided and s["verb"]["id"] in (ADL + "passed", ADL + "failed")]
+
+    @staticmethod
+    def _core(s):
+        def strip(value):
+            if isinstance(value, dict):
+                return {k: strip(v) for k, v in value.items() if k not in ("definition", "display")}
+            if isinstance(value, list):
+                return [strip(v) for v in value]
+            return value
+
+        return strip({k: s.get(k) for k in LRS.SAME})

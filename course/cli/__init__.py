@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=["csv", "xapi"])
     export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     export.add_argument("--homepage", default="https://clinic.example/course", help="xAPI: the IRI the course's activities and accounts live under")
+    export.add_argument(
+        "--actor", choices=["hash", "account", "name"], default="hash",
+        help="xAPI: how learners are named: hash (default: an opaque id, keyed by COURSE_XAPI_KEY or a key kept in the records), "
+        "account (the name as stored, e.g. the hub user name), name (also the real name: only if the clinic wants it)",
+    )  # fmt: skip
     _add_filters(export)
     _add_source(export)
 

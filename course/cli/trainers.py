@@ -69,19 +69,26 @@ def _export(args: argparse.Namespace) -> int:
         from course import report
 
         if args.format == "xapi":
+            import itertools
+
             from course import xapi
 
             steps = _Steps(["read", "write"], "export")
             try:
-                statements = xapi.statements(store, course, homepage=args.homepage, since=args.since)
+                if _service(args):  # the service has the reviews and the key that makes learners opaque
+                    statements = iter(_trainer_client(args).xapi(homepage=args.homepage, since=args.since, actor=args.actor))
+                else:
+                    statements = xapi.iter_statements(store, course, homepage=args.homepage, since=args.since, actors=xapi.actors_for(store, args.actor))
+                first = next(statements, None)  # statements are built one at a time, as they are written
                 steps("built the statements")
-                if args.since and not statements:
+                if args.since and first is None:
                     raise CommandError(f"no answers were given {report.window(args.since, None)}; nothing written")
-                xapi.write(statements, out)
+                written = itertools.count()
+                xapi.write((s for s, _ in zip(itertools.chain([first] if first else [], statements), written)), out)
                 steps("wrote the file")
             finally:
                 steps.close()
-            print(f"wrote {_plural(len(statements), 'xAPI statement')} to {out}")
+            print(f"wrote {_plural(next(written), 'xAPI statement')} to {out}")
             return 0
         from course.files import replace_file
 

@@ -504,6 +504,22 @@ class Certificates(TrainerApi):
         self.finish(pdf)
 
 
+class XapiStatements(TrainerApi):
+    """``GET xapi?homepage=&since=&actor=``: the xAPI statements (course.xapi), made here where the reviews and the key are."""
+
+    async def get(self) -> None:
+        from course import xapi
+
+        actor = self.get_argument("actor", "hash")
+        homepage = self.get_argument("homepage", xapi.DEFAULT_HOMEPAGE)
+        since = self.filters().since
+
+        def build() -> list[dict[str, Any]]:
+            return xapi.statements(self.service.store, self.service.course(), homepage=homepage, since=since, actors=xapi.actors_for(self.service.store, actor))
+
+        self.reply(await self.call(build))
+
+
 class Revocations(TrainerApi):
     async def post(self) -> None:
         from course import trainer
@@ -653,6 +669,7 @@ def make_app(service: Service) -> web.Application:
         (p + "certificates", Certificates),
         (p + "audit", Audit),
         (p + "revocations", Revocations),
+        (p + "xapi", XapiStatements),
         (p + r"verify/([^/]{1,80})", VerifyApi),
         (service.settings.prefix + "verify", VerifyPage),
         (p + "snapshot", Snapshot),
