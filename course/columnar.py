@@ -73,8 +73,11 @@ def _open(url: Any) -> tuple[Any, Any, str]:
         raise
 
 
-def read(url: Any, filters: Any, *, detail: bool, key: str | None = None) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """(attempt columns, learners, latest reviews) as :func:`course.report._assemble` takes them."""
+def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: tuple[int, int] | None = None) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """(attempt columns, learners, latest reviews) as :func:`course.report._assemble` takes them.
+
+    ``ids``: only the attempts whose stored id is in [first, last] (a streamed export's chunk).
+    """
     import numpy as np
     import pandas as pd
 
@@ -82,7 +85,7 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None) -> tup
         "cohort": filters.cohort, "learner": filters.learner, "quiz": filters.quiz,
         "since": filters.since.isoformat() if filters.since is not None else None,
         "until": filters.until.isoformat() if filters.until is not None else None,
-        "detail": detail, "key": key,
+        "detail": detail, "key": key, "ids": list(ids) if ids is not None else None,
     }
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -90,7 +93,34 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None) -> tup
         attempts, people, reviews = _read_in_child(url.database, request)
     else:
         attempts, people, reviews = read_tables(url, request)
-    return _frame(attempts, detail), _learner_frame(people), _review_frame(reviews)
+    out = _frame(attempts, detail), _learner_frame(people), _review_frame(reviews)
+    del attempts, people, reviews
+    pa.default_memory_pool().release_unused()  # give the Arrow buffers back (the frame holds numpy copies)
+    return out
+
+
+def order(url: Any, filters: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(stored ids, answered_at as int64 ns) of the attempts the filters admit, in id order."""
+    import numpy as np
+
+    request = {
+        "cohort": filters.cohort, "learner": filters.learner, "quiz": filters.quiz,
+        "since": filters.since.isoformat() if filters.since is not None else None,
+        "until": filters.until.isoformat() if filters.until is not None else None,
+        "detail": False, "key": None, "order_only": True,
+    }
+    if url.get_backend_name() == "sqlite":
+        attempts = _read_in_child(url.database, request)[0]
+    else:
+        attempts = read_tables(url, request)[0]
+    if attempts.num_rows == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    ids = attempts.column("id").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    stamps = attempts.column("answered_at").cast(pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False).copy()
+    ids = ids.copy()
+    del attempts
+    pa.default_memory_pool().release_unused()
+    return ids, stamps
 
 
 def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -130,12 +160,21 @@ def _read_in_child(path: str, request: dict[str, Any]) -> tuple[pa.Table, pa.Tab
     import sys
 
     command = [sys.executable, "-m", "course.columnar"]
-    result = subprocess.run(command, input=json.dumps({"path": path, **request}).encode(), capture_output=True, check=False)
-    if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        raise ReadError(lines[-1].removeprefix("course.columnar.ReadError: ") if lines else f"the reader stopped ({result.returncode})")
-    source = pa.BufferReader(result.stdout)
-    return tuple(pa.ipc.open_stream(source).read_all() for _ in range(3))  # type: ignore[return-value]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+        child.stdin.write(json.dumps({"path": path, **request}).encode())
+        child.stdin.close()
+        try:  # read as it comes: never the whole stream in one buffer beside the tables
+            source = pa.PythonFile(child.stdout, mode="r")
+            tables = tuple(pa.ipc.open_stream(source).read_all() for _ in range(3))
+        except (pa.ArrowInvalid, OSError):
+            tables = None
+        errors = child.stderr.read()
+        status = child.wait()
+    if status != 0 or tables is None:
+        lines = errors.decode(errors="replace").strip().splitlines()
+        raise ReadError(lines[-1].removeprefix("course.columnar.ReadError: ") if lines else f"the reader stopped ({status})")
+    return tables  # type: ignore[return-value]
 
 
 class _SQLiteURL:
@@ -217,7 +256,7 @@ def _learners(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         if request[field] is not None:
             parameters.append(request[field])
             where.append(f"{column} = {_placeholder(dialect, len(parameters))}")
-    sql = "SELECT name, cohort FROM learners" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
+    sql = "SELECT name, cohort, role FROM learners" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
     return _fetch(cursor, sql, parameters)
 
 
@@ -229,6 +268,8 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
     columns = ["learner", "quiz", "question", "question_type", "score", "max_score", f"{correct} AS correct", "submission", "answered_at", f"{key_column} AS key"]
     if detail:
         columns += ["mode", "response", "bank_version"]
+    if request.get("order_only"):  # the stored order and the times only (where a streamed export may cut)
+        columns = ["id", "answered_at"]
     where, parameters = [], []
 
     def bind(condition: str, value: Any) -> None:
@@ -248,6 +289,10 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         bind("answered_at < {p}" + cast, _stamp(dialect, request["until"]))
     if request["key"] is not None:
         bind("key = {p}", request["key"])
+    if request.get("ids") is not None:  # [first, last] of the stored order (a streamed export's chunk)
+        number = "" if dialect == "sqlite" else "::bigint"
+        bind("id >= {p}" + number, str(request["ids"][0]))
+        bind("id <= {p}" + number, str(request["ids"][1]))
     sql = f"SELECT {', '.join(columns)} FROM attempts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
     table = _fetch(cursor, sql, parameters)
     encoded = []
@@ -349,7 +394,7 @@ def _learner_frame(table: pa.Table) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    return pd.DataFrame({"learner": _objects(table.column(0)), "cohort": _objects(table.column(1))}, dtype=object)
+    return pd.DataFrame({"learner": _objects(table.column(0)), "cohort": _objects(table.column(1)), "role": _objects(table.column(2))}, dtype=object)
 
 
 def _review_frame(table: pa.Table) -> pd.DataFrame:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 import tempfile
 from pathlib import Path
 
 
-def replace_file(path: Path | str, data: bytes, *, durable: bool = False) -> Path:
+def replace_file(path: Path | str, data: bytes | Iterable[bytes], *, durable: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (the old file, if any, stays until the new one is whole).
+
+    ``data`` may be an iterable of byte strings, written one after another as they come (a
+    streamed export: memory stays flat whatever the size).
 
     With ``durable``, the data and the rename are fsync'ed before this returns (for files whose
     loss would lose answers, such as the outbox). The folder must exist. Returns the path.
@@ -21,7 +25,11 @@ def replace_file(path: Path | str, data: bytes, *, durable: bool = False) -> Pat
         raise _naming(error, path) from error
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                stream.write(data)
+            else:
+                for chunk in data:
+                    stream.write(chunk)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())

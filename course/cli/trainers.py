@@ -90,22 +90,22 @@ def _export(args: argparse.Namespace) -> int:
                 steps.close()
             print(f"wrote {_plural(next(written), 'xAPI statement')} to {out}")
             return 0
+        from course.export_csv import Plan
         from course.files import replace_file
 
         steps = _Steps(["read", "write"], "export")
         try:
             filters = _filters(args)
-            data = report.load(store, filters)
-            report.check_matches(data, course)  # NothingMatches: nothing written
-            frame = report.answers(data, course)
+            plan = Plan(store, filters)  # the answers' ids and times; the answers are read chunk by chunk
+            plan.check_matches(course)  # NothingMatches: nothing written
             steps("read the store")
-            if frame.empty and filters != report.Filters():
+            if not plan.answers and filters != report.Filters():
                 raise CommandError(f"no answers match {_given_filters(args)}; nothing written")
-            replace_file(out, report.to_csv(frame))
+            replace_file(out, plan.chunks(course))  # streamed: memory stays flat whatever the store's size
             steps("wrote the file")
         finally:
             steps.close()
-        print(f"wrote {_plural(len(frame), 'answer')} to {out}")
+        print(f"wrote {_plural(plan.answers, 'answer')} to {out}")
     return 0
 
 
