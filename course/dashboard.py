@@ -41,6 +41,7 @@ from course.bank import Course, Matching, MultipleChoice, Ordering, SingleChoice
 from course.files import replace_file
 from course.records import Learner, StoreError
 from course.render import escape, inline, markdown
+from course.roles import ROLES
 from course.widgets import _guard
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ STATUS_COLOURS = {
     "done": "#c8e6c9",
     "not taken": "#f2f2f2",
     "passed": "#81c784",
+    "awaiting review": "#bbdefb",
     "failed": "#ef9a9a",
 }
 TRAINING_COLOURS = {"current": "#c8e6c9", "due soon": "#fff3c4", "overdue": "#ffcc80", "expired": "#ef9a9a", "not trained": "#f2f2f2"}
@@ -69,6 +71,9 @@ LABELS: dict[str, str] = {
     # people and cohorts (report.learner_summary, report.cohort_summary)
     "learner": "Learner",
     "cohort": "Cohort",
+    "role": "Role",
+    "track_lessons_done": "Lessons done for the role",
+    "track_pct": "Answered for the role",
     "learners": "Learners",
     "started": "Started",
     "completed": "Finished every lesson",
@@ -126,6 +131,8 @@ KINDS: dict[str, str] = {
     "mean_assessment_pct": "percent",
     "lessons_started": "count",
     "lessons_completed": "count",
+    "track_lessons_done": "count",
+    "track_pct": "percent",
     "attempts": "count",
     "last_activity": "time",
     "score_pct": "percent",
@@ -576,7 +583,7 @@ class Dashboard:
         self.overview.children = [
             w.HTML("<h4>Cohorts</h4>" + self.html_table(r.cohort_summary, report.COHORT_COLUMNS, css="dash-cohorts", empty="No learners yet.")),
             w.HTML("<h4>Learners</h4>" + self.html_table(people, [
-                "learner", "cohort", "lessons_completed", "score_pct", "assessment_status", "assessment_pct",
+                "learner", "cohort", "role", "lessons_completed", "track_pct", "score_pct", "assessment_status", "assessment_pct",
                 "assessment_critical_missed", "assessment_pending", "last_activity",
             ], css="dash-learners-table", empty="No learners match the filters.") + note),
             w.HTML(self._training_html()),
@@ -834,6 +841,9 @@ class Dashboard:
         who = w.Dropdown(description="Learner", options=names, style={"description_width": "initial"})
         cohort = w.Text(description="Cohort", placeholder="e.g. 2026-11 nurses", style={"description_width": "initial"})
         set_cohort = w.Button(description="Set cohort", icon="users")
+        role = w.Dropdown(description="Role", options=[("Role not given", ""), *((name, r) for r, name in ROLES.items())], style={"description_width": "initial"})
+        role.add_class("dash-role")
+        set_role = w.Button(description="Set role", icon="id-badge")
         retake = w.Button(description="Allow a retake of the final assessment", icon="redo", layout=w.Layout(width="auto", max_width="100%", align_self="flex-start"))
         message = w.HTML("")
 
@@ -845,6 +855,11 @@ class Dashboard:
             self.store.set_cohort(who.value, chosen or None, by=self.reviewer.value.strip() or None)
             said = f"cohort “{escape(chosen)}”" if chosen else "no cohort"
             message.value = f"<div class='dash-ok' role='status'>{escape(who.value)}: {said}.</div>"
+
+        def on_role(_b: w.Button) -> None:
+            self.store.set_role(who.value, role.value or None, by=self.reviewer.value.strip() or None)
+            said = f"role {ROLES[role.value]}" if role.value else "role not given"
+            message.value = f"<div class='dash-ok' role='status'>{escape(who.value)}: {escape(said)}. Their progress and final assessment follow it.</div>"
 
         def on_retake(_b: w.Button) -> None:
             if not self.reviewer.value.strip():
@@ -864,9 +879,10 @@ class Dashboard:
             message.value = f"<div class='dash-ok' role='status'>{escape(who.value)} may sit the final assessment before finishing the lessons.</div>"
 
         set_cohort.on_click(lambda b: self._safely(lambda: on_cohort(b)))
+        set_role.on_click(lambda b: self._safely(lambda: on_role(b)))
         retake.on_click(lambda b: self._safely(lambda: on_retake(b)))
         waive.on_click(lambda b: self._safely(lambda: on_waive(b)))
-        self.learners.children = [self._row([who, cohort, set_cohort]), retake, reason, waive, message]
+        self.learners.children = [self._row([who, cohort, set_cohort]), self._row([role, set_role]), retake, reason, waive, message]
 
     def _draw_audit(self, shown: int = 100) -> None:
         """The trainers' actions, newest first: who, when, what, and what changed."""
@@ -874,7 +890,7 @@ class Dashboard:
         if not entries:
             self.audit.children = [w.HTML("<p class='dash-empty'>No trainer actions recorded yet.</p>")]
             return
-        words = {"review": "scored a written answer", "retake": "allowed a retake", "cohort": "set the cohort", "waiver": "opened the final assessment early", "certificate": "issued a certificate"}
+        words = {"review": "scored a written answer", "retake": "allowed a retake", "cohort": "set the cohort", "role": "set the role", "waiver": "opened the final assessment early", "certificate": "issued a certificate"}
         rows = []
         for e in entries[:shown]:
             change = _change_text(e.before, e.after)

@@ -86,7 +86,9 @@ FINAL_ASSESSMENT = "final_assessment"
 """The quiz id of the final assessment; without it, the last assessment bank in lesson order."""
 
 PRACTICE_STATUSES = ("not started", "in progress", "done")
-ASSESSMENT_STATUSES = ("not taken", "passed", "failed")
+ASSESSMENT_STATUSES = ("not taken", "passed", "awaiting review", "failed")
+"""An assessment's last sitting: "awaiting review" while a written answer waits for a trainer's
+score and full marks on it would pass (no critical question missed), as course.progress says."""
 STATUSES = PRACTICE_STATUSES + ASSESSMENT_STATUSES
 """The categories of a lesson's ``status`` (progress matrix cells)."""
 CHOICE_TYPES = ("single_choice", "multiple_choice", "true_false")
@@ -249,13 +251,13 @@ def _load(store: ResultsStore, filters: Filters, *, detail: bool, key: str | Non
 
 def _read_learners(conn: Any, filters: Filters) -> pd.DataFrame:
     t = learners_table
-    query = sql_select(t.c.name, t.c.cohort).order_by(t.c.name)
+    query = sql_select(t.c.name, t.c.cohort, t.c.role).order_by(t.c.name)
     if filters.cohort is not None:
         query = query.where(t.c.cohort == filters.cohort)
     if filters.learner is not None:
         query = query.where(t.c.name == filters.learner)
     rows = conn.execute(query).all()
-    return pd.DataFrame({"learner": [r[0] for r in rows], "cohort": [r[1] for r in rows]}, dtype=object)
+    return pd.DataFrame({"learner": [r[0] for r in rows], "cohort": [r[1] for r in rows], "role": [r[2] for r in rows]}, dtype=object)
 
 
 def _read_attempts(conn: Any, filters: Filters, *, detail: bool, key: str | None) -> dict[str, Any]:
@@ -374,7 +376,8 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
     names = sorted(set(people["learner"]) | set(learner.categories))
     if len(names) != len(people):  # a learner with answers but not in the learners table
         known = dict(zip(people["learner"], people["cohort"]))
-        people = pd.DataFrame({"learner": names, "cohort": [known.get(n) for n in names]}, dtype=object)
+        roles = dict(zip(people["learner"], people["role"])) if "role" in people else {}
+        people = pd.DataFrame({"learner": names, "cohort": [known.get(n) for n in names], "role": [roles.get(n) for n in names]}, dtype=object)
     learner = learner.set_categories(pd.Index(names, dtype=object))
     codes = learner.codes.astype(np.int64)
     cohort_codes, cohorts = pd.factorize(people["cohort"].to_numpy(dtype=object), sort=True)
@@ -638,6 +641,7 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
     sit_rows = np.flatnonzero(on_course & ~is_practice[np.where(on_course, bank_of_quiz, n_banks)] & (_codes(a["submission"]) >= 0))
     answered_last = np.zeros(size, dtype=np.int64)
     pending_last = np.zeros(size, dtype=np.int64)
+    awaiting = np.zeros(size, dtype=bool)
     if len(sit_rows):
         correct = a["correct"].to_numpy(dtype=float, na_value=np.nan)
         eff_correct = np.where(free, np.where(np.isnan(effective), np.nan, (effective >= max_score - TOLERANCE).astype(float)), correct)
@@ -648,12 +652,13 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
             "stamp": stamps[sit_rows],
             "score": np.nan_to_num(effective[sit_rows]),
             "max": np.where(np.isnan(effective[sit_rows]), 0.0, max_score[sit_rows]),
+            "pending_max": np.where(pending_row[sit_rows], max_score[sit_rows], 0.0),
             "pending": pending_row[sit_rows],
             "missed": critical_q[qc[sit_rows]] & (eff_correct[sit_rows] != 1),  # not fully right (pending included)
             "one": 1,
         })
         g = s.groupby(["cell", "sub"], sort=False)
-        sit = g.agg(start=("pos", "min"), stamp=("stamp", "max"), total=("score", "sum"), maximum=("max", "sum"), pending=("pending", "sum"), answers=("one", "sum")).reset_index()
+        sit = g.agg(start=("pos", "min"), stamp=("stamp", "max"), total=("score", "sum"), maximum=("max", "sum"), pending=("pending", "sum"), pending_max=("pending_max", "sum"), answers=("one", "sum")).reset_index()
         sit["pct"] = _percent(sit["total"].to_numpy(), sit["maximum"].to_numpy())
         missed_ids: dict[tuple[int, int], str] = {}
         flagged = s["missed"].to_numpy()
@@ -676,10 +681,12 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
         answered_last[lc_] = last_sit["answers"].to_numpy()
         pending_last[lc_] = last_sit["pending"].to_numpy()
         marks = np.array([(b.pass_mark or 0.0) for b in banks])
-        for c, sb, pct, waiting in zip(lc_, last_sit["sub"].to_numpy(), last_sit["pct"].to_numpy(), last_sit["pending"].to_numpy()):
+        reach = _percent(last_sit["total"].to_numpy() + last_sit["pending_max"].to_numpy(), last_sit["maximum"].to_numpy() + last_sit["pending_max"].to_numpy())
+        for c, sb, pct, waiting, best_case in zip(lc_, last_sit["sub"].to_numpy(), last_sit["pct"].to_numpy(), last_sit["pending"].to_numpy(), reach):
             ids = missed_ids.get((c, sb), "")
             critical_missed[c] = ids
             passed[c] = int(pct + TOLERANCE >= marks[c % n_banks] and not ids and not waiting)
+            awaiting[c] = bool(waiting) and not ids and best_case + TOLERANCE >= marks[c % n_banks]
 
     practice_cell = is_practice[bank_col] if size else np.zeros(0, dtype=bool)
     answered = np.where(practice_cell, answered, answered_last)
@@ -688,7 +695,7 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
     status = np.where(
         practice_cell,
         np.where(answered == 0, "not started", np.where(done, "done", "in progress")),
-        np.where(sittings == 0, "not taken", np.where(passed == 1, "passed", "failed")),
+        np.where(sittings == 0, "not taken", np.where(passed == 1, "passed", np.where(awaiting, "awaiting review", "failed"))),
     )
     started = np.where(practice_cell, answered > 0, sittings > 0)
     pct = np.where(practice_cell, first_pct, last_pct)
@@ -751,9 +758,55 @@ def _matrix(lq: pd.DataFrame, value: str) -> pd.DataFrame:
 
 
 SUMMARY_COLUMNS = (
-    "learner", "cohort", "lessons_total", "lessons_started", "lessons_completed", "attempts",
-    "last_activity", "score_pct",
+    "learner", "cohort", "role", "lessons_total", "lessons_started", "lessons_completed", "track_lessons_done",
+    "track_pct", "attempts", "last_activity", "score_pct",
 )
+NO_ROLE = "role not given"
+"""The role column of a learner who has not given one (their track is every section)."""
+
+
+def _role_progress(data: Data, course: Course) -> dict[str, np.ndarray]:
+    """Each learner's progress on their role's sections (issue 11): ``role`` (its name, or
+    :data:`NO_ROLE`), ``track_lessons_done`` (practice lessons whose questions for the role have all
+    been answered, a lesson with none counting as done) and ``track_pct`` (the share of the role's
+    practice questions answered at least once, NaN when the role has none)."""
+    from course.roles import ROLES
+
+    people = data.learners
+    n = len(people)
+    roles = list(ROLES)
+    role_of = people["role"].to_numpy(dtype=object) if "role" in people else np.full(n, None, dtype=object)
+    role_code = np.array([roles.index(r) if r in ROLES else len(roles) for r in role_of], dtype=np.int64)  # len(roles): every section
+    practice = [b for b in _banks(course, data.filters) if b.mode == "practice"]
+    n_banks = len(practice)
+    a = data.attempts
+    question_cats = _categories(a["question"])
+    bank_of = {q.id: i for i, b in enumerate(practice) for q in b.questions}
+    bank_q = _lookup(question_cats, bank_of, -1, np.int64)
+    tracks = [*roles, None]
+    member = np.zeros((len(tracks), len(question_cats) + 1), dtype=bool)  # (last: a missing question)
+    totals = np.zeros((len(tracks), max(1, n_banks)), dtype=np.int64)
+    for r, role in enumerate(tracks):
+        for i, b in enumerate(practice):
+            mine = {q.id for q in b.for_role(role)}
+            totals[r, i] = len(mine)
+            member[r] |= _lookup(question_cats, {q: True for q in mine}, False, bool)
+    counts = np.zeros((n, max(1, n_banks)), dtype=np.int64)
+    if len(a) and n_banks:
+        lc, qc = _codes(a["learner"]), _codes(a["question"])
+        keep = (lc >= 0) & (qc >= 0)
+        pairs = np.unique(lc[keep].astype(np.int64) * len(question_cats) + qc[keep])
+        pl, pq = pairs // len(question_cats), pairs % len(question_cats)
+        ok = (bank_q[pq] >= 0) & member[role_code[pl], pq]
+        np.add.at(counts, (pl[ok], bank_q[pq[ok]]), 1)
+    need = totals[role_code][:, :n_banks] if n_banks else np.zeros((n, 0), dtype=np.int64)
+    done = (counts[:, :n_banks] >= need).sum(axis=1) if n_banks else np.zeros(n, dtype=np.int64)
+    total = need.sum(axis=1)
+    return {
+        "role": np.array([ROLES.get(r, NO_ROLE) if r else NO_ROLE for r in role_of], dtype=object),
+        "track_lessons_done": done,
+        "track_pct": np.where(total > 0, 100 * counts[:, :n_banks].sum(axis=1) / np.maximum(total, 1), np.nan),
+    }
 ASSESSMENT_COLUMNS = (
     "assessment_status", "assessment_pct", "assessment_date", "assessment_sittings",
     "assessment_critical_missed", "assessment_pending",
@@ -807,6 +860,7 @@ def _learner_summary(data: Data, course: Course, lq: pd.DataFrame) -> pd.DataFra
         "lessons_total": np.full(n, int(practice.sum())),
         "lessons_started": ((status != "not started") & practice).sum(axis=1) if quizzes else np.zeros(n, dtype=int),
         "lessons_completed": ((status == "done") & practice).sum(axis=1) if quizzes else np.zeros(n, dtype=int),
+        **_role_progress(data, course),
         "attempts": np.bincount(lc, minlength=n),
         "last_activity": _times(last),
         "score_pct": np.where(maximum > 0, _percent(total, maximum), np.nan),

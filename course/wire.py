@@ -189,7 +189,7 @@ def data_from_json(obj: Any) -> Any:
     from course.report import Data, Filters
 
     try:
-        people = pd.DataFrame({"learner": obj["learners"]["learner"], "cohort": obj["learners"]["cohort"]}, dtype=object)
+        people = pd.DataFrame({"learner": obj["learners"]["learner"], "cohort": obj["learners"]["cohort"], "role": obj["learners"].get("role") or [None] * len(obj["learners"]["learner"])}, dtype=object)
         columns = {}
         for name in obj["order"]:
             values, kind = obj["columns"][name], obj["kinds"][name]

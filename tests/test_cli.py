@@ -38,7 +38,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
-    assert set(commands) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "role", "retake", "waive", "audit", "serve", "due", "verify", "revoke"}
+    assert set(commands) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "role", "retake", "waive", "audit", "serve", "due", "verify", "revoke", "import", "export-bank"}
     for command in commands:
         assert main([command, "--help"]) == 0  # argparse's exit becomes main's exit status
         assert f"usage: course {command}" in capsys.readouterr().out

@@ -62,6 +62,7 @@ def values(scratch: dict[str, str]) -> dict[str, st.SearchStrategy[str]]:
     return {
         "learner": names,
         "cohort": st.sampled_from([seed.NURSES, "nope", "", "=1+1"]),
+        "role": st.sampled_from(["nurse", "front_desk", "Front desk", "doctor", "", "=1+1"]),
         "quiz": st.sampled_from(["final_assessment", "history", "welcome", "nope", "", "../etc"]),
         "since": st.sampled_from(["2026-11-01", "2099-01-01", "2020-01-01T10:00", "yesterday", "", "2026-13-40"]),
         "until": st.sampled_from(["2030-01-01", "2020-01-01", "soon"]),
@@ -119,4 +120,4 @@ def test_random_arguments_never_end_in_a_traceback(scratch: dict[str, str], data
 
 
 def test_every_subcommand_is_tried() -> None:
-    assert set(SUBCOMMANDS) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "retake", "waive", "audit", "serve", "due", "verify", "revoke"}
+    assert set(SUBCOMMANDS) == {"validate", "lessons", "sync", "report", "export", "review", "certificate", "cohort", "role", "retake", "waive", "audit", "serve", "due", "verify", "revoke", "import", "export-bank"}

@@ -136,7 +136,7 @@ def test_exports_write_files_a_spreadsheet_reads(dash, data):
 
 def test_cohorts_and_retakes_from_the_learners_section(dash):
     who, cohort, set_cohort = dash.learners.children[0].children
-    retake, reason, waive, message = dash.learners.children[1:5]
+    retake, reason, waive, message = dash.learners.children[2:6]  # [1]: the role (issue 11, tests/test_roles.py)
     who.value = seed.EVE
     cohort.value = "2026-12 nurses"
     set_cohort.click()

@@ -172,3 +172,74 @@ def test_the_course_home_and_progress_name_the_track(env, course):
     CourseSession(course, W.get_store(), ANN).set_role("nurse")
     assert "Your track: <b>Nurse</b>" in W.home_widget().children[0].value
     assert "Your track: <b>Nurse</b>" in W.progress_widget().children[0].value
+
+
+# --- the trainer's report and dashboard --------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(tmp_path, monkeypatch, course):
+    import seed
+
+    from course.store import ResultsStore
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    with ResultsStore() as store:
+        seed.seed(store, course)
+        store.set_role(seed.ANN, "nurse", by="Tess Trainer")
+        store.set_role(seed.BOB, "front_desk", by="Tess Trainer")
+        yield store
+
+
+def test_the_report_shows_each_learners_role_and_progress_on_its_sections(seeded, course, capsys):
+    import seed
+
+    from course import report
+
+    summary = report.learner_summary(seeded, course).set_index("learner")
+    assert list(summary.reset_index().columns[:3]) == ["learner", "cohort", "role"]
+    assert summary.loc[seed.ANN, "role"] == "Nurse" and summary.loc[seed.BOB, "role"] == "Front desk"
+    assert summary.loc[seed.CARLA, "role"] == report.NO_ROLE and summary.loc[seed.EVE, "role"] == report.NO_ROLE
+    practice = [b for b in course.banks.values() if b.mode == "practice"]
+    # Ann answered every question: every lesson of her track done, 100% of its questions answered
+    assert summary.loc[seed.ANN, "track_lessons_done"] == len(practice) and summary.loc[seed.ANN, "track_pct"] == 100
+    # Bob answered the first three lessons whole: counted on the front desk's sections
+    desk_total = sum(len(b.for_role("front_desk")) for b in practice)
+    answered = sum(len(b.for_role("front_desk")) for b in sorted(practice, key=lambda b: b.lesson)[:3])
+    assert summary.loc[seed.BOB, "track_lessons_done"] == 3
+    assert summary.loc[seed.BOB, "track_pct"] == pytest.approx(100 * answered / desk_total)
+    assert summary.loc[seed.EVE, "track_lessons_done"] == 0
+    # the command line shows them too
+    assert main(["report", "--db", seeded.url]) == 0
+    out = capsys.readouterr().out
+    assert "role" in out and "Front desk" in out and "role not given" in out and "track_pct" in out
+
+
+def test_a_trainer_changes_a_role_in_the_dashboard(seeded, course):
+    import seed
+
+    from course.dashboard import Dashboard
+
+    board = Dashboard(course=course)
+    try:
+        who = board.learners.children[0].children[0]
+        role, set_role = board.learners.children[1].children
+        assert [label for label, _ in role.options] == ["Role not given", "Front desk", "Nurse", "Clinician"]
+        who.value = seed.EVE
+        role.value = "clinician"
+        board.reviewer.value = "Tess Trainer"
+        set_role.click()
+        assert board.store.role(seed.EVE) == "clinician"
+        assert "Eve New: role Clinician" in board.learners.children[-1].value
+        entry = board.store.audit(learner=seed.EVE, action="role")[-1]
+        assert (entry.actor, entry.after) == ("Tess Trainer", {"role": "clinician"})
+        board.refresh()
+        assert "set the role" in board.audit.children[0].value
+        assert "Role" in html_of(board.overview) and "Answered for the role" in html_of(board.overview)
+    finally:
+        board.store.close()
+
+
+def html_of(box) -> str:
+    return "".join(html_of(c) for c in getattr(box, "children", ())) + str(getattr(box, "value", ""))

@@ -14,6 +14,8 @@
     course due [--all] [--format csv]    who is current, due soon, overdue, expired; set due dates
     course verify CODE [--pdf FILE]      check a certificate's code against the records
     course revoke CODE --reason TEXT     withdraw a certificate, keeping the reason
+    course import FILE --out BANK.yaml   questions from Moodle (Moodle XML or GIFT) into a course bank
+    course export-bank QUIZ --format F   a bank as Moodle XML or GIFT, for Moodle's question bank
     course sync                          send answers waiting in the outbox
     course serve                         run the course service (JupyterHub starts it)
 
@@ -39,6 +41,7 @@ from collections.abc import Callable, Sequence
 from course import __version__
 from course.cli.authors import _lessons, _validate
 from course.cli.common import TABLES, CommandError, _add_db, _add_filters, _add_source, _when
+from course.cli.moodle import add_commands as add_moodle_commands
 from course.cli.training import add_commands as add_training_commands
 from course.records import AUDIT_ACTIONS
 from course.cli.trainers import _audit, _certificate, _cohort, _export, _report, _retake, _review, _role, _sync, _waive
@@ -179,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(audit)
 
     add_training_commands(command)
+    add_moodle_commands(command)
 
     command(
         "serve", _serve, "run the course service (started by JupyterHub)",

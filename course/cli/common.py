@@ -157,7 +157,7 @@ def _table(name: str, args: argparse.Namespace) -> "pd.DataFrame":
 
 
 _TERMINAL_COLUMNS = {
-    "learners": ["learner", "cohort", "lessons_started", "lessons_completed", "attempts", "last_activity", "score_pct", "assessment_status", "assessment_pct", "assessment_critical_missed"],
+    "learners": ["learner", "cohort", "role", "lessons_started", "lessons_completed", "track_lessons_done", "track_pct", "attempts", "last_activity", "score_pct", "assessment_status", "assessment_pct", "assessment_critical_missed"],
     "questions": ["quiz", "question", "type", "n", "facility", "discrimination", "flags"],
     "regrade": ["learner", "question", "answered_at", "stored_score", "regraded_score", "reason"],
     "review": ["key", "learner", "question", "answered_at", "answer"],
