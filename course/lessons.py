@@ -107,6 +107,8 @@ def static_quiz(bank: Bank, section: str | None) -> str:
     """The printed form of a quiz cell: its questions and where to answer them."""
     if bank.mode == "assessment":
         drawn = f"{bank.draw.count} questions drawn for each learner" if bank.draw else "its questions"
+        if bank.draw and bank.draw.written:
+            drawn += f" from the sections of their role, and {bank.draw.written} written scenario{'s' * (bank.draw.written != 1)} a trainer scores"
         return (
             f"### {bank.title}: in the course\n\n"
             f"The assessment shows {drawn} when you open it in the course; they are not printed here. "

@@ -84,3 +84,27 @@ def test_the_final_assessment_page_says_where_to_take_it(pages):
     for name in COURSE.bank("final_assessment").draw.banks:
         for q in COURSE.bank(name).questions:
             assert rendered(q.explanation) not in page
+
+
+@pytest.mark.parametrize("bank", PRACTICE, ids=lambda b: b.quiz)
+def test_the_blueprints_fields_are_not_printed(pages, bank):
+    """A question's topic, kind and fact (issue 11) are for authors and the draw: never in the printed lesson."""
+    page = pages[bank.quiz]
+    for q in bank.questions:
+        if q.fact:
+            assert q.fact not in page, f"{q.id}: its fact {q.fact!r} is printed"
+    assert "topic:" not in page and "kind: scenario" not in page
+
+
+def test_the_welcome_page_says_what_the_name_and_role_form_asks(pages):
+    """Where the form cannot run, the welcome lesson still says it asks the name and the role, and the roles."""
+    page = pages["welcome"]
+    assert "Error displaying widget" not in page
+    assert "role" in page and all(name in page for name in ("front desk", "nurse", "clinician"))
+    assert "choose your role and press Save name" in page and "your trainer changes it for you" in page
+
+
+def test_the_final_assessment_page_names_the_written_scenario(pages):
+    page = pages["final_assessment"]
+    assert "20 questions drawn for each learner from the sections of their role, and 1 written scenario a trainer scores" in page
+    assert "awaiting a trainer's review" in page
