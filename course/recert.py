@@ -1,29 +1,32 @@
 """Who is trained, who is due, who is overdue: recertification and cohorts' due dates.
 
-Two course settings, stored in the results database by a trainer (``course due --valid-for 12
---due-soon 30``, audited) so that the command line, the dashboard and the course service read the
-same values; until a trainer sets them, :data:`SETTINGS` gives the defaults:
+Three course settings, stored in the results database by a trainer (``course due --valid-for 12
+--recertify-before 30 --due-soon 30``, audited) so that the command line, the dashboard and the
+course service read the same values; until a trainer sets them, :data:`SETTINGS` gives the defaults:
 
 ``valid_months``
     How long a pass of the final assessment is valid, in calendar months (default 12; 0: a pass
     never expires). A pass on 15 March is valid until 15 March a year later.
+``recertify_before_days``
+    Recertification is due this many days before the pass expires (default 30), so that a
+    learner who recertifies on time is never without a valid pass.
 ``due_soon_days``
     How many days before a due date a learner is "due soon" (default 30).
 
-A trainer may also give a cohort a due date for any lesson or for the final assessment
-(``course due --cohort C --quiz Q --set DATE``, audited). A learner's state, at a moment ``now``:
+A trainer may also give a cohort a due date for any lesson, and for the final assessment of
+those who have not passed it yet (``course due --cohort C --quiz Q --set DATE``, audited). A
+learner's state, at a moment ``now``:
 
 ``current``      holds a valid pass, and no due date is within the due-soon window;
-``due soon``     a due date (the pass's expiry, or a cohort's date not met yet) is within the window;
-``overdue``      a cohort's due date has passed and is not met (a pass still valid, or no pass yet);
+``due soon``     a due date (recertification, or a cohort's date not met yet) is within the window;
+``overdue``      a due date has passed: recertification (the pass still valid), a cohort's date
+                 for the first pass, or for a lesson not done;
 ``expired``      the last pass's period of validity is over;
 ``not trained``  never passed, and no cohort due date says by when.
 
-A cohort's due date for the final assessment is met by a pass on or before it, and a pass older
-than the due date asks for a new one by that date only when the cohort's date is later than the
-pass (a clinic-wide refresher date); otherwise a passed learner's due date is the pass's expiry.
-So over time a learner goes current → due soon → (overdue, when the cohort's date comes before
-the expiry) → expired, and back to current with a new pass.
+So over time a passed learner goes current → due soon → overdue → expired, and back to current
+with a new pass (the model of healthcare LMSs such as Moodle Workplace's certifications: a
+recertification window, a due date before expiry, then expiry).
 
 Recertification: once the pass is due soon, overdue or expired, the learner may sit the final
 assessment again without a trainer's retake — one new sitting per pass that fell due
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SETTINGS", "STATES", "Policy", "Due", "add_months", "policy", "passes", "status", "statuses", "renewable", "table", "learner_note"]
 
-SETTINGS: dict[str, int] = {"valid_months": 12, "due_soon_days": 30}
+SETTINGS: dict[str, int] = {"valid_months": 12, "recertify_before_days": 30, "due_soon_days": 30}
 """The course settings this module reads, with their defaults (stored values override them)."""
 
 STATES = ("expired", "overdue", "due soon", "not trained", "current")
@@ -66,10 +69,16 @@ class Policy:
     """How long a pass is valid and how early a learner is warned."""
 
     valid_months: int = SETTINGS["valid_months"]
+    recertify_before_days: int = SETTINGS["recertify_before_days"]
     due_soon_days: int = SETTINGS["due_soon_days"]
 
     def valid_until(self, passed_at: datetime) -> datetime | None:
         return add_months(passed_at, self.valid_months) if self.valid_months else None
+
+    def recertify_by(self, passed_at: datetime) -> datetime | None:
+        """When recertification is due: ``recertify_before_days`` before the pass expires (never before the pass)."""
+        until = self.valid_until(passed_at)
+        return None if until is None else max(passed_at, until - timedelta(days=self.recertify_before_days))
 
     @property
     def window(self) -> timedelta:
@@ -195,16 +204,14 @@ def _decide(
     if last is not None:
         passed_at = last.date
         valid_until = rules.valid_until(passed_at)
+        recertify_by = rules.recertify_by(passed_at)
         if valid_until is not None and now >= valid_until:
             final_part = ("expired", valid_until, f"recertify: sit the final assessment again (the pass expired on {_long(valid_until)})")
+        elif recertify_by is not None:
+            state, due, action = timed(recertify_by, "overdue", "recertify: sit the final assessment again")
+            final_part = (state or "current", due, action if state else "")
         else:
-            candidates = [d for d in (valid_until, cohort_final if cohort_final is not None and cohort_final > passed_at else None) if d is not None]
-            if candidates:
-                due = min(candidates)
-                state, due, action = timed(due, "overdue", "recertify: sit the final assessment again")
-                final_part = (state or "current", due, action if state else "")
-            else:
-                final_part = ("current", None, "")
+            final_part = ("current", None, "")
     elif cohort_final is not None:
         state, due, action = timed(cohort_final, "overdue", "pass the final assessment")
         final_part = (state or "not trained", due, action)

@@ -64,10 +64,10 @@ def state(course, store, when):
 
 
 def test_defaults_and_settings_are_stored_and_audited(records):
-    assert recert.policy(records) == recert.Policy(12, 30)
+    assert recert.policy(records) == recert.Policy(12, 30, 30)
     records.set_setting("valid_months", 24, by="Tess Trainer")
     records.set_setting("valid_months", 24, by="Tess Trainer")  # unchanged: not audited again
-    assert recert.policy(records) == recert.Policy(24, 30)
+    assert recert.policy(records) == recert.Policy(24, 30, 30)
     entries = records.audit(action="setting")
     assert [(e.actor, e.subject, e.before, e.after) for e in entries] == [("Tess Trainer", "valid_months", {"valid_months": None}, {"valid_months": 24})]
     with pytest.raises(ValueError, match="valid_months must be a whole number"):
@@ -87,14 +87,15 @@ def test_current_due_soon_overdue_expired_then_recertified_with_history_kept(cou
     due = state(course, records, "2026-06-01")
     assert due.valid_until == at("2027-01-10T09:00") and due.passed_at == at("2026-01-10T09:00") and not due.may_recertify
 
-    # the cohort's refresher date comes before the pass expires
-    records.set_due_date("nurses", "final", at("2026-12-15T00:00"), by="Tess Trainer")
+    # recertification is due 30 days before the pass expires (11 December), due soon 30 days before that;
+    # a cohort's due date for the final assessment is for a first pass and does not move it
+    records.set_due_date("nurses", "final", at("2026-06-15T00:00"), by="Tess Trainer")
     assert state(course, records, "2026-11-01").status == "current"
     soon = state(course, records, "2026-11-20")
-    assert (soon.status, soon.due_at) == ("due soon", at("2026-12-15")) and soon.may_recertify
-    assert "recertify" in soon.action and "15 December 2026" in soon.action
+    assert (soon.status, soon.due_at) == ("due soon", at("2026-12-11T09:00")) and soon.may_recertify
+    assert "recertify" in soon.action and "11 December 2026" in soon.action
     late = state(course, records, "2026-12-20")
-    assert (late.status, late.due_at, late.valid_until) == ("overdue", at("2026-12-15"), at("2027-01-10T09:00"))
+    assert (late.status, late.due_at, late.valid_until) == ("overdue", at("2026-12-11T09:00"), at("2027-01-10T09:00"))
     gone = state(course, records, "2027-01-11")
     assert gone.status == "expired" and "expired on 10 January 2027" in gone.action
 
@@ -118,13 +119,13 @@ def test_current_due_soon_overdue_expired_then_recertified_with_history_kept(cou
     assert result.passed and result.irregular is None and result.sitting == 2
     # the new pass is current: no further sitting until it falls due
     assert session.sitting("final", now=at("2027-06-01")).state == "submitted"
-    assert state(course, records, "2027-12-20").status == "due soon"
+    assert state(course, records, "2027-11-20").status == "due soon"
 
 
 def test_exactly_one_recertification_sitting_per_pass(course, records):
     first = sit(records, course, "Ann Nurse", "final", RIGHT, when=at("2026-01-10T09:00"))
     session = CourseSession(course, records, "Ann Nurse")
-    renews = recert.renewable(course, records, "Ann Nurse", now=at("2027-01-02"))  # within 30 days of expiry
+    renews = recert.renewable(course, records, "Ann Nurse", now=at("2027-01-02"))  # overdue: recertification was due on 11 December
     assert renews == first.submission
     sit(records, course, "Ann Nurse", "final", WRONG, when=at("2027-01-03T09:00"), renews=renews)
     assert session.sitting("final", now=at("2027-02-01")).state == "submitted"  # failed: the one recertification sitting is used
@@ -201,7 +202,8 @@ def test_course_due_on_the_seeded_store(seeded, capsys):
     assert main(["due", "--all"]) == 0
     assert seed.ANN in capsys.readouterr().out
 
-    # the trainer sets the nurses' due date (before Ann's pass expires), then reads the states at later moments
+    # the trainer sets the nurses' due date (Carla has not passed; Ann's recertification is due 30 days
+    # before her pass expires, at about day 335), then reads the states at later moments
     from datetime import timedelta
 
     today = datetime.now(timezone.utc)
@@ -227,7 +229,7 @@ def test_course_due_on_the_seeded_store(seeded, capsys):
 
     assert main(["due", "--valid-for", "24", "--due-soon", "14", "--trainer", "Tess Trainer"]) == 0
     assert capsys.readouterr().out.splitlines() == ["valid months: 24 (set by Tess Trainer)", "due soon days: 14 (set by Tess Trainer)"]
-    assert states(370)[seed.ANN] == "overdue"  # valid for 24 months now: past the cohort's date, not expired
+    assert states(370)[seed.ANN] == "current"  # valid for 24 months now
 
 
 def test_course_due_refuses_bad_input(seeded, capsys):

@@ -22,7 +22,7 @@ def add_commands(command) -> None:  # noqa: ANN001 - course.cli.build_parser's h
         "List each learner's training state: current, due soon, overdue, expired or not trained, with the due date and what to do "
         "(by default only those who must act; --all for everyone). With --set DATE (and --cohort, --quiz) a trainer gives a cohort "
         "a due date for a lesson or the final assessment ('none' clears it); --valid-for and --due-soon set how long a pass is "
-        "valid and how early learners are due. Every change is kept in the audit trail.",
+        "valid, how long before it expires recertification is due, and how early learners are due soon. Every change is kept in the audit trail.",
     )  # fmt: skip
     due.add_argument("--cohort", help="only learners of this cohort; with --set, the cohort the due date is for")
     due.add_argument("--learner", help="only this learner")
@@ -32,6 +32,7 @@ def add_commands(command) -> None:  # noqa: ANN001 - course.cli.build_parser's h
     due.add_argument("--set", dest="set_date", metavar="DATE", help="give --cohort a due date for --quiz (YYYY-MM-DD, the end of that day in UTC; 'none' clears it)")
     due.add_argument("--quiz", default=None, help="with --set: the lesson's or assessment's quiz id (default: final_assessment)")
     due.add_argument("--valid-for", type=int, metavar="MONTHS", help="set how many months a pass is valid (0: it never expires; default 12)")
+    due.add_argument("--recertify-before", type=int, metavar="DAYS", help="set how many days before a pass expires recertification is due (default 30)")
     due.add_argument("--due-soon", type=int, metavar="DAYS", help="set how many days before a due date a learner is due soon (default 30)")
     due.add_argument("--trainer", help="your name, kept in the audit trail (required to change anything unless the course service knows you)")
     _add_source(due)
@@ -59,7 +60,7 @@ def add_commands(command) -> None:  # noqa: ANN001 - course.cli.build_parser's h
 
 
 def _due(args: argparse.Namespace) -> int:
-    changing = args.set_date is not None or args.valid_for is not None or args.due_soon is not None
+    changing = args.set_date is not None or args.valid_for is not None or args.due_soon is not None or args.recertify_before is not None
     if changing:
         return _change_due(args)
     if args.quiz:
@@ -100,7 +101,7 @@ def _change_due(args: argparse.Namespace) -> int:
         raise CommandError("due dates and course settings are changed on the database (--db or COURSE_DB_URL), not through the course service yet")
     course, store = _open(args)
     with store:
-        for option, name, value in (("--valid-for", "valid_months", args.valid_for), ("--due-soon", "due_soon_days", args.due_soon)):
+        for name, value in (("valid_months", args.valid_for), ("recertify_before_days", args.recertify_before), ("due_soon_days", args.due_soon)):
             if value is not None:
                 trainer.set_setting(store, name, value, by=who)
                 print(f"{name.replace('_', ' ')}: {value} (set by {who})")
