@@ -613,7 +613,7 @@ class Dashboard:
         summary = ", ".join(f"{int(counts[s])} {s}" for s in ("expired", "overdue", "due soon", "not trained", "current") if s in counts)
         legend = " ".join(f"<span style='background:{c};padding:0 .4em;white-space:nowrap'>{escape(s.capitalize())}</span>" for s, c in TRAINING_COLOURS.items())
         return ("<h4>Training status</h4>" + (f"<p>{escape(summary)}.</p>" if summary else "")
-                + self.html_table(frame, ["learner", "cohort", "training_status", "due", "action", "valid_until"], css="dash-training", empty="No learners match the filters.")
+                + self.html_table(frame, ["learner", "training_status", "due", "action", "cohort", "valid_until"], css="dash-training", empty="No learners match the filters.")
                 + f"<p class='dash-note'>{legend} — set due dates and how long a pass is valid with <code>course due</code>.</p>")
 
     def _draw_progress(self, r: report.Report) -> None:

@@ -252,7 +252,7 @@ def status(course: Course, store: ResultsStore, learner: str, *, now: datetime |
     """One learner's state at ``now`` (default: the present). LookupError if the course has no final assessment."""
     now = _now(now)
     rules = rules or policy(store)
-    cohort = next((p.cohort for p in store.learners() if p.name == learner), None)
+    cohort = store.cohort(learner)
     dates = {d.quiz: d.due_at for d in store.due_dates(cohort)} if cohort else {}
     done = _lessons_done(course, store.attempts(learner=learner), dates) if dates else set()
     found = passes(course, store, learner)

@@ -489,6 +489,11 @@ class ResultsStore:
             conn.execute(update(learners).where(learners.c.name == name).values(cohort=cohort))
             _audit(conn, by, "cohort", learner=name, subject=None, before={"cohort": before.cohort}, after={"cohort": cohort})
 
+    def cohort(self, name: str) -> str | None:
+        """The learner's cohort, or None if in none or no such learner."""
+        with self._connection() as conn:
+            return conn.execute(select(learners.c.cohort).where(learners.c.name == name)).scalar()
+
     def role(self, name: str) -> str | None:
         """The learner's role (``course.roles.ROLES``), or None if not given yet or no such learner."""
         with self._connection() as conn:

@@ -269,3 +269,26 @@ def test_a_version_3_database_gains_the_version_4_tables(store_url, tmp_path):
         assert migrated.schema_version() == 4
         assert migrated.settings() == {} and migrated.certificates() == [] and migrated.due_dates() == []
         assert {"settings", "due_dates", "certificates", "revocations", "recertifications"} <= set(inspect(migrated.engine).get_table_names())
+
+
+def test_the_course_home_and_the_dashboard_show_the_states(course, records):
+    from datetime import timedelta
+
+    from course import wire
+    from course.dashboard import Dashboard
+    from course.progress import course_home
+    from course.widgets import _home_html
+
+    now = datetime.now(timezone.utc)
+    records.ensure_learner("Ann Nurse", "nurses")
+    records.ensure_learner("Dev <b>Bold</b>", None)
+    sit(records, course, "Ann Nurse", "final", RIGHT, when=now - timedelta(days=400))
+    home = course_home(course, records, "Ann Nurse")
+    assert home.due.startswith("Expired: please sit the final assessment again")
+    assert wire.home_from_json(wire.home_to_json(home)) == home  # the same on JupyterHub
+    page = _home_html(CourseSession(course, records, "Ann Nurse"))
+    assert 'class="quiz-home-due quiz-home-due-urgent" role="alert">Expired:' in page
+    dash = Dashboard(records, course)
+    shown = "".join(child.value for child in dash.overview.children if hasattr(child, "value"))
+    assert "<h4>Training status</h4>" in shown and "1 expired, 1 not trained" in shown
+    assert "Dev &lt;b&gt;Bold&lt;/b&gt;" in shown and "<b>Bold</b>" not in shown
