@@ -135,7 +135,11 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, 
         _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         people = _learners(conn, dialect, request)
         attempts = _attempts(conn, dialect, request)
-        reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment FROM reviews ORDER BY reviewed_at, id", [])
+        if dialect == "sqlite":
+            reviews = _typed(_fetch(conn, "SELECT '' AS attempt_key, 0.5 AS score, '' AS reviewer, '' AS comment, '' AS reviewed_at, 0 AS id, 0 AS _k "
+                                          "UNION ALL SELECT attempt_key, score, reviewer, comment, reviewed_at, id, 1 FROM reviews ORDER BY _k, reviewed_at, id", []))
+        else:
+            reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment FROM reviews ORDER BY reviewed_at, id", [])
         _execute(conn, "COMMIT")
     except ReadError:
         raise
@@ -261,8 +265,23 @@ def _learners(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         if request[field] is not None:
             parameters.append(request[field])
             where.append(f"{column} = {_placeholder(dialect, len(parameters))}")
-    sql = "SELECT name, cohort, role FROM learners" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
-    return _fetch(cursor, sql, parameters)
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    if dialect == "sqlite":
+        sql = f"SELECT '' AS name, '' AS cohort, '' AS role, 0 AS _k UNION ALL SELECT name, cohort, role, 1 FROM learners{where_sql} ORDER BY _k, name"
+        return _typed(_fetch(cursor, sql, parameters))
+    return _fetch(cursor, f"SELECT name, cohort, role FROM learners{where_sql} ORDER BY name", parameters)
+
+
+def _typed(table: pa.Table) -> pa.Table:
+    """A SQLite result without its first row: the typed sentinel and the helper column that put it first.
+
+    adbc-driver-sqlite infers a column's type from its first values, as int64 when they are all
+    NULL (apache/arrow-adbc#581), and then refuses text further down ("Type mismatch in column"):
+    a store whose first 65,536 answers are all practice (no submission) could not be read. A
+    first row of the right types ('' for text, 0.5 for reals, 0 for integers) fixes each type.
+    """
+    table = table.slice(1)
+    return table.drop_columns([name for name in ("_k",) if name in table.column_names])
 
 
 def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
@@ -298,8 +317,14 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         number = "" if dialect == "sqlite" else "::bigint"
         bind("id >= {p}" + number, str(request["ids"][0]))
         bind("id <= {p}" + number, str(request["ids"][1]))
-    sql = f"SELECT {', '.join(columns)} FROM attempts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-    table = _fetch(cursor, sql, parameters)
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    if dialect == "sqlite":  # a typed first row (see _typed), id -1 so that it comes first
+        names = [c.split(" AS ")[-1] for c in columns]
+        sentinel = ", ".join(f"{_SENTINELS[n]} AS {n}" for n in names)
+        sql = f"SELECT -1 AS _id, {sentinel} UNION ALL SELECT id, {', '.join(columns)} FROM attempts{where_sql} ORDER BY _id"
+        table = _typed(_fetch(cursor, sql, parameters)).drop_columns(["_id"])
+    else:
+        table = _fetch(cursor, f"SELECT {', '.join(columns)} FROM attempts{where_sql} ORDER BY id", parameters)
     encoded = []
     for name in table.column_names:
         column = table.column(name)
@@ -309,6 +334,13 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
             column = _utc_timestamps(column)
         encoded.append(column)
     return pa.table(encoded, names=table.column_names)
+
+
+_SENTINELS = {
+    "learner": "''", "quiz": "''", "question": "''", "question_type": "''", "score": "0.5", "max_score": "0.5",
+    "correct": "0", "submission": "''", "answered_at": "'1970-01-01 00:00:00.000000'", "key": "''", "mode": "''",
+    "response": "''", "bank_version": "''", "id": "0",
+}
 
 
 def _utc_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:

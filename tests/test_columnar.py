@@ -106,3 +106,22 @@ def test_an_unreadable_database_is_a_store_error(tmp_path: Path) -> None:
         with pytest.raises(columnar.ReadError):
             columnar.read(store.engine.url.set(database=str(tmp_path / "missing" / "x.sqlite")), report.Filters(), detail=False)
         assert isinstance(StoreError("x"), Exception)
+
+
+def test_a_column_null_in_the_first_batch_then_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """adbc-driver-sqlite types a column by its first batch (int64 when all NULL) and then refused
+    text: the practice answers (no submission) come first in every store. In this process, with
+    batches of 4 rows, on a file no other SQLite connection of this process has open."""
+    from sqlalchemy.engine import make_url
+
+    world = World(tmp_path)
+    expected = report.load(world.store)
+    world.store.close()
+    monkeypatch.setattr(columnar, "_BATCH_ROWS", "4")
+    request = {"cohort": None, "learner": None, "quiz": None, "since": None, "until": None, "detail": True, "key": None}
+    attempts, people, reviews = columnar.read_tables(make_url(world.url), request)
+    assert attempts.num_rows == len(expected.attempts)
+    assert attempts.column("submission").null_count < attempts.num_rows  # the sittings' ids, read as text
+    frame = columnar._frame(attempts, True)
+    data = report._assemble(frame, columnar._learner_frame(people), columnar._review_frame(reviews), report.Filters(), True)
+    pd.testing.assert_frame_equal(data.attempts, expected.attempts)
