@@ -321,6 +321,12 @@ class TrainerClient:
         query = {"homepage": homepage, "actor": actor, "since": since.isoformat() if since is not None else None}
         return list(self._http.json("GET", "xapi", query=query))
 
+    def set_due_date(self, cohort: str, quiz: str, due: Any) -> dict[str, Any]:
+        return dict(self._http.json("POST", "due-dates", {"cohort": cohort, "quiz": quiz, "due": None if due is None else due.isoformat()}))
+
+    def set_setting(self, name: str, value: Any) -> dict[str, Any]:
+        return dict(self._http.json("POST", "settings", {"name": name, "value": value}))
+
     def revoke(self, code: str, reason: str) -> dict[str, Any]:
         return dict(self._http.json("POST", "revocations", {"code": code, "reason": reason}))
 

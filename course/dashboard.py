@@ -821,7 +821,12 @@ class Dashboard:
             from course import xapi
 
             path = folder / f"xapi-{stamp}.json"
-            xapi.write(xapi.statements(self.store, self.course, since=self.current_filters().since), path)
+            since = self.current_filters().since
+            if hasattr(self.store, "client"):  # on JupyterHub: the course service has the reviews and the actors' key
+                statements = iter(self.store.client.xapi(homepage=xapi.DEFAULT_HOMEPAGE, since=since))
+            else:
+                statements = xapi.iter_statements(self.store, self.course, since=since)
+            xapi.write(statements, path)
             mime = "application/json"
         else:
             path = replace_file(folder / f"{name}-{stamp}.csv", report.to_csv(self.table(name)))

@@ -197,3 +197,68 @@ def test_the_service_answers_a_code_without_a_token(course, records, issued, tmp
     assert "No such certificate" in results["unknown"]
     assert "<script>" not in results["hostile"] and "&lt;script&gt;" in results["hostile"]
     assert results["trainer_only"] == 403  # revoking needs a trainer's token
+
+
+def test_the_services_trainer_endpoints_for_due_dates_settings_revocations_and_xapi(course, records, issued, tmp_path):
+    """The handlers, with the hub's answer about the token stubbed (the hub itself runs in tests/hub)."""
+    from tornado.testing import AsyncHTTPTestCase
+
+    from course.service.app import Service, ServiceSettings, make_app
+
+    _, record = issued
+    records.ensure_learner("Ann Nurse", "nurses")
+    settings = ServiceSettings(
+        url="http://127.0.0.1:10101", prefix="/services/course/", api_url="http://127.0.0.1:9/hub/api", api_token="x",
+        db_url=records.url, quizzes=tmp_path / "quizzes", data_dir=tmp_path / "svc", secret=b"s",
+    )  # fmt: skip
+    service = Service(settings, store=records)
+
+    async def get_user(handler, sync=False):
+        token = handler.request.headers.get("Authorization", "")
+        name = {"token tess": "Tess Trainer", "token ann": "Ann Nurse"}.get(token)
+        return None if name is None else {"kind": "user", "name": name, "scopes": ["access:services!service=course"]}
+
+    async def trainers():
+        return frozenset({"Tess Trainer"})
+
+    service.hub_auth.get_user = get_user
+    service.trainers = trainers
+    results: dict[str, object] = {}
+
+    class Case(AsyncHTTPTestCase):
+        def get_app(self):
+            return make_app(service)
+
+        def call(self, method, path, body=None, who="tess"):
+            response = self.fetch(f"/services/course/api/{path}", method=method, body=None if body is None else json.dumps(body), headers={"Authorization": f"token {who}"})
+            return response.code, json.loads(response.body or b"null")
+
+        def runTest(self):
+            results["due"] = self.call("POST", "due-dates", {"cohort": "nurses", "quiz": "final", "due": "2026-12-31T23:59:00+00:00"})
+            results["bad_due"] = self.call("POST", "due-dates", {"cohort": "nurses", "quiz": "final", "due": "soon"})
+            results["setting"] = self.call("POST", "settings", {"name": "valid_months", "value": 24})
+            results["bad_setting"] = self.call("POST", "settings", {"name": "valid_months", "value": -1})
+            results["learner"] = self.call("POST", "settings", {"name": "valid_months", "value": 1}, who="ann")
+            results["table"] = self.call("GET", "report/due")
+            results["xapi"] = self.call("GET", "xapi?actor=hash")
+            results["revoke"] = self.call("POST", "revocations", {"code": record.code, "reason": "wrong person"})
+
+    case = Case()
+    case.setUp()
+    try:
+        case.runTest()
+    finally:
+        case.tearDown()
+        service.pool.shutdown(wait=True)
+    assert results["due"][0] == 200 and results["due"][1]["by"] == "Tess Trainer"
+    assert [(d.cohort, d.quiz, d.set_by) for d in records.due_dates()] == [("nurses", "final", "Tess Trainer")]
+    assert results["bad_due"][0] == 400
+    assert results["setting"][0] == 200 and records.settings()["valid_months"] == 24
+    assert results["bad_setting"][0] == 400 and "valid_months must be a whole number" in results["bad_setting"][1]["message"]
+    assert results["learner"][0] == 403 and records.settings()["valid_months"] == 24
+    status, table = results["table"]
+    assert status == 200 and {row["learner"]: row["training_status"] for row in table["data"]} == {"Ann Nurse": "current"}
+    status, statements = results["xapi"]
+    assert status == 200 and statements and all("name" not in s["actor"] for s in statements)
+    assert results["revoke"][0] == 200 and V.verify(records, record.code).state == "revoked"
+    assert [e.actor for e in records.audit(action="revocation")] == ["Tess Trainer"]

@@ -97,23 +97,36 @@ def _change_due(args: argparse.Namespace) -> int:
     from course import trainer
 
     who = _actor(args, "--trainer")
-    if _service(args):
-        raise CommandError("due dates and course settings are changed on the database (--db or COURSE_DB_URL), not through the course service yet")
+    when = None
+    if args.set_date is not None:
+        if not args.cohort:
+            raise CommandError("--set needs --cohort (the cohort the due date is for)")
+        when = None if args.set_date.strip().lower() in ("none", "") else _due_moment(args.set_date)
+    settings = [(n, v) for n, v in (("valid_months", args.valid_for), ("recertify_before_days", args.recertify_before), ("due_soon_days", args.due_soon)) if v is not None]
+    quiz = args.quiz or "final_assessment"
+    if _service(args):  # the service checks and records it under the hub's name for the trainer
+        client = _trainer_client(args)
+        for name, value in settings:
+            client.set_setting(name, value)
+            print(f"{name.replace('_', ' ')}: {value} (set by {who})")
+        if args.set_date is not None:
+            title = client.set_due_date(args.cohort, quiz, when)["title"]
+            _said_due(args.cohort, title, when, who)
+        return 0
     course, store = _open(args)
     with store:
-        for name, value in (("valid_months", args.valid_for), ("recertify_before_days", args.recertify_before), ("due_soon_days", args.due_soon)):
-            if value is not None:
-                trainer.set_setting(store, name, value, by=who)
-                print(f"{name.replace('_', ' ')}: {value} (set by {who})")
+        for name, value in settings:
+            trainer.set_setting(store, name, value, by=who)
+            print(f"{name.replace('_', ' ')}: {value} (set by {who})")
         if args.set_date is not None:
-            if not args.cohort:
-                raise CommandError("--set needs --cohort (the cohort the due date is for)")
-            when = None if args.set_date.strip().lower() in ("none", "") else _due_moment(args.set_date)
-            quiz = args.quiz or "final_assessment"
             title = trainer.set_due_date(store, course, args.cohort, quiz, when, by=who)
-            shown = "no due date" if when is None else f"due {when:%Y-%m-%d %H:%M} UTC"
-            print(for_terminal(f"cohort {args.cohort!r}, {title!r}: {shown} (set by {who})"))
+            _said_due(args.cohort, title, when, who)
     return 0
+
+
+def _said_due(cohort: str, title: str, when: datetime | None, who: str) -> None:
+    shown = "no due date" if when is None else f"due {when:%Y-%m-%d %H:%M} UTC"
+    print(for_terminal(f"cohort {cohort!r}, {title!r}: {shown} (set by {who})"))
 
 
 def _due_moment(text: str) -> datetime:

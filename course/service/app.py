@@ -22,8 +22,9 @@ Trainers (members of the trainer group) also have ``GET learners``, ``GET report
 (``?format=json|csv`` and the report's filters), ``GET reviews``, ``POST reviews``
 ``{key, score, comment}``, ``POST retakes`` / ``cohorts`` / ``waivers``, ``POST certificates``
 ``{learner}`` (a PDF), ``GET audit``, and for a dashboard away from the database ``GET snapshot``
-(the report's data), ``GET course`` (the banks) and ``GET attempts``, and ``POST revocations``
-``{code, reason}`` (revoke a certificate). ``GET health`` needs no token.
+(the report's data), ``GET course`` (the banks) and ``GET attempts``, ``POST revocations``
+``{code, reason}`` (revoke a certificate), ``POST due-dates`` ``{cohort, quiz, due}`` and ``POST settings``
+``{name, value}`` (course.recert), and ``GET xapi`` (the xAPI statements). ``GET health`` needs no token.
 
 Certificate verification is public, without a token (the code printed on a certificate is
 unguessable, and an inspector or another employer has no hub account): ``GET <prefix>verify?code=``
@@ -520,6 +521,37 @@ class XapiStatements(TrainerApi):
         self.reply(await self.call(build))
 
 
+class DueDates(TrainerApi):
+    """``POST due-dates`` ``{cohort, quiz, due}``: a cohort's due date (ISO date-time, or null to clear it)."""
+
+    async def post(self) -> None:
+        from course import trainer
+
+        data = self.body()
+        cohort, quiz, due = _text(data, "cohort"), _text(data, "quiz"), data.get("due")
+        when = None
+        if due is not None:
+            try:
+                when = datetime.fromisoformat(str(due))
+            except ValueError:
+                raise Refused(400, "bad_request", f"'due' must be an ISO date and time or null, not {due!r}.") from None
+            when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        title = await self.call(trainer.set_due_date, self.service.store, self.service.course(), cohort, quiz, when, by=self.user)
+        self.reply({"cohort": cohort, "quiz": quiz, "title": title, "due": None if when is None else when.isoformat(), "by": self.user})
+
+
+class CourseSettings(TrainerApi):
+    """``POST settings`` ``{name, value}``: a course setting (course.recert.SETTINGS)."""
+
+    async def post(self) -> None:
+        from course import trainer
+
+        data = self.body()
+        name, value = _text(data, "name"), data.get("value")
+        await self.call(trainer.set_setting, self.service.store, name, value, by=self.user)
+        self.reply({"name": name, "value": value, "by": self.user})
+
+
 class Revocations(TrainerApi):
     async def post(self) -> None:
         from course import trainer
@@ -669,6 +701,8 @@ def make_app(service: Service) -> web.Application:
         (p + "certificates", Certificates),
         (p + "audit", Audit),
         (p + "revocations", Revocations),
+        (p + "due-dates", DueDates),
+        (p + "settings", CourseSettings),
         (p + "xapi", XapiStatements),
         (p + r"verify/([^/]{1,80})", VerifyApi),
         (service.settings.prefix + "verify", VerifyPage),
