@@ -97,7 +97,7 @@ def test_a_certificate_into_a_folder_that_does_not_exist_is_refused(data, tmp_pa
     assert files(tmp_path) == before and stored(data) == records
     (tmp_path / "certs").mkdir()
     status, out_text, _ = run(capsys, "certificate", seed.ANN, "--out", out, "--trainer", "Tess")
-    assert status == 0 and out_text == "wrote certs/certificate-ann-nurse.pdf\n"
+    assert status == 0 and re.fullmatch(r"wrote certs/certificate-ann-nurse\.pdf \(verification code [0-9A-Z-]{34}, valid until \d{4}-\d\d-\d\d\)\n", out_text)
     assert (tmp_path / "certs" / "certificate-ann-nurse.pdf").read_bytes().startswith(b"%PDF")
 
 

@@ -262,3 +262,19 @@ def test_the_services_trainer_endpoints_for_due_dates_settings_revocations_and_x
     assert status == 200 and statements and all("name" not in s["actor"] for s in statements)
     assert results["revoke"][0] == 200 and V.verify(records, record.code).state == "revoked"
     assert [e.actor for e in records.audit(action="revocation")] == ["Tess Trainer"]
+
+
+def test_the_qr_code_on_the_pdf_opens_the_verification_page(course, records, tmp_path, monkeypatch):
+    """Read back from a rendering of the page (needs poppler's pdftoppm and zbar's zbarimg: skipped without them)."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
+        pytest.skip("pdftoppm and zbarimg are needed to read the QR code back")
+    monkeypatch.setenv("COURSE_VERIFY_URL", "https://hub.clinic.example/services/course/verify")
+    sit(records, course, "Ann Nurse", "final", RIGHT, when=PASSED)
+    path, record = issue(course, records, "Ann Nurse", tmp_path / "ann.pdf", by="T", now=PASSED + timedelta(days=1))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "page")], check=True)
+    (image,) = tmp_path.glob("page*.png")
+    read = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True).stdout.strip()
+    assert read == f"https://hub.clinic.example/services/course/verify?code={record.code}"

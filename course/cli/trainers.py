@@ -139,7 +139,9 @@ def _certificate(args: argparse.Namespace) -> int:
     course, store = _open(args)
     with store:
         path = trainer.certificate(store, course, args.learner, path, by=trainer_name or local_actor())  # NotEligible: nothing written
-    print(f"wrote {path}")
+        issued = store.certificates(args.learner)[-1]
+    until = f", valid until {issued.valid_until:%Y-%m-%d}" if issued.valid_until else ""
+    print(f"wrote {path} (verification code {issued.code}{until})")
     return 0
 
 
