@@ -385,9 +385,9 @@ def _name_saved(name: str) -> None:
         show_again(name)
 
 
-NAME_PROMPT = "Type your full name and press “Save name”. The course remembers it on this computer, and every question on this page opens."
-HOME_PROMPT = "Welcome! Before you start, type your full name and press “Save name”. The course keeps your answers and your progress under it."
-QUIZ_PROMPT = "Before you answer, type your name and press “Save name” (once: every question on this page opens)."
+NAME_PROMPT = "Type your full name, choose your role at the clinic and press “Save name”. The course remembers them on this computer, and every question on this page opens."
+HOME_PROMPT = "Welcome! Before you start, type your full name, choose your role at the clinic and press “Save name”. The course keeps your answers and your progress under your name, and your lessons follow your role."
+QUIZ_PROMPT = "Before you answer, type your name, choose your role and press “Save name” (once: every question on this page opens)."
 NAME_STYLE = TextStyle(description_width="initial")
 NAME_WIDTH = w.Layout(width="22em", max_width="100%")
 ROLE_STYLE = {"description_width": "initial"}
