@@ -137,8 +137,8 @@ MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
     <selectcount>0</selectcount>
     <gradingtype>RELATIVE_NEXT_EXCLUDE_LAST</gradingtype>
     <answer fraction="1.0000000" format="moodle_auto_format"><text>Check blood pressure</text></answer>
-    <answer fraction="2.0000000" format="moodle_auto_format"><text>Give the dose</text></answer>
     <answer fraction="3.0000000" format="moodle_auto_format"><text>Observe</text></answer>
+    <answer fraction="2.0000000" format="moodle_auto_format"><text>Give the dose</text></answer>
     <answer fraction="4.0000000" format="moodle_auto_format"><text>Discharge</text></answer>
   </question>
   <question type="essay">
@@ -332,3 +332,41 @@ def test_the_command_line(tmp_path, capsys, monkeypatch):
     assert "no such file" in capsys.readouterr().err
     assert main(["export-bank", "nope", "--format", "gift", "--out", str(tmp_path / "x.gift")]) == 1
     assert "there is no quiz 'nope'" in capsys.readouterr().err
+
+
+HOSTILE = r"""quiz: hostile
+title: "Braces {and} tildes ~ = # : \\ everywhere"
+lesson: 01_hostile.ipynb
+mode: practice
+questions:
+  - id: h-single
+    type: single_choice
+    section: "Signs: = ~ # { }"
+    prompt: "Which is {right}?\n\nA second paragraph: a:b = c ~ d # e \\ f <b>not bold</b> & more"
+    explanation: "Because {this} ~ that = #1: \\n is not a new line."
+    options:
+      - {id: a, text: "= starts like an answer", correct: true, feedback: "#feedback: with {braces}"}
+      - {id: b, text: "~ tilde -> arrow"}
+  - id: h-match
+    type: matching
+    section: One
+    prompt: Match -> these.
+    explanation: "Left -> right."
+    pairs:
+      - {id: p1, left: "a -> b", right: "c = d"}
+      - {id: p2, left: "e ~ f", right: "g # h"}
+    distractors:
+      - {id: x, text: "{extra}"}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["moodle-xml", "gift"])
+def test_special_characters_survive_both_formats(fmt, tmp_path):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    banks, problems = check_course([path])
+    assert problems == []
+    bank = banks["hostile"]
+    _, back = round_trip(bank, fmt)
+    assert back.data["questions"] == [question_data(q) for q in bank.questions]
+    assert back.data["title"] == bank.title

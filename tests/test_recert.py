@@ -292,3 +292,14 @@ def test_the_course_home_and_the_dashboard_show_the_states(course, records):
     shown = "".join(child.value for child in dash.overview.children if hasattr(child, "value"))
     assert "<h4>Training status</h4>" in shown and "1 expired, 1 not trained" in shown
     assert "Dev &lt;b&gt;Bold&lt;/b&gt;" in shown and "<b>Bold</b>" not in shown
+
+
+def test_course_due_csv_and_table_make_learners_text_safe(records, course, capsys):
+    records.ensure_learner('=HYPERLINK("http://evil","x")', "+nurses")
+    records.ensure_learner("Esc\x1b]0;owned\x07 Name", "+nurses")
+    assert main(["due", "--format", "csv", "--db", records.url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["learner"] for r in rows} >= {"'=HYPERLINK(\"http://evil\",\"x\")"} and {r["cohort"] for r in rows} == {"'+nurses"}
+    assert main(["due", "--db", records.url]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b]0;owned\\x07" in out

@@ -82,7 +82,10 @@ def _written(q: dict[str, Any], lost: list[str]) -> str | None:
         if q.get("unit"):
             lost.append(f"{q['id']}: GIFT numerical questions have no units: the unit {q['unit']!r} is kept in the course comment only")
     elif kind == "matching":
-        lines = [f"\t={escape(p['left'])} -> {escape(p['right'])}" for p in q["pairs"]]
+        arrow = "\\->"  # (an escaped arrow: see the note below)
+        lines = [f"\t={escape(p['left']).replace('->', arrow)} -> {escape(p['right'])}" for p in q["pairs"]]
+        if any("->" in p["left"] for p in q["pairs"]):
+            lost.append(f"{q['id']}: GIFT has no escape for '->' in a matching item's left side: this course reads it back, Moodle would split the item there")
         lines += [f"\t= -> {escape(d['text'])}" for d in q.get("distractors", [])]  # an extra right-hand item: no left side
         body = "\n".join(lines)
     else:  # free text: an essay

@@ -104,8 +104,8 @@ def _question(q: dict[str, Any], lost: list[str]) -> ET.Element:
     elif kind == "ordering":
         for tag, value in (("layouttype", "VERTICAL"), ("selecttype", "ALL"), ("selectcount", "0"), ("gradingtype", "ABSOLUTE_POSITION"), ("showgrading", "SHOW"), ("numberingstyle", "none")):
             _sub(el, tag, value)
-        for item in q["items"]:
-            answer = _sub(el, "answer", fraction="1.0000000", format="moodle_auto_format")
+        for position, item in enumerate(q["items"], 1):  # the plugin keeps each item's place in the right order as its fraction
+            answer = _sub(el, "answer", fraction=f"{position}.0000000", format="moodle_auto_format")
             _sub(answer, "text", item["text"])
     elif kind == "matching":
         _sub(el, "shuffleanswers", "true")
@@ -322,7 +322,16 @@ def _is_one(text: str) -> bool:
 
 
 def _ordering(el: ET.Element, q: dict[str, Any], lost: list[str]) -> bool:
-    texts = [_formatted(a, q["id"], lost) for a in el.findall("answer")]
+    answers = el.findall("answer")
+    places = []
+    for a in answers:
+        try:
+            places.append(float(a.get("fraction", "0")))
+        except ValueError:
+            places.append(0.0)
+    if len(set(places)) == len(places):  # each item's place in the right order (else: the order written)
+        answers = [a for _, a in sorted(zip(places, answers), key=lambda pair: pair[0])]
+    texts = [_formatted(a, q["id"], lost) for a in answers]
     if _get(el, "selecttype", "ALL").strip().upper() not in ("ALL", "0"):
         lost.append(f"{q['id']}: Moodle's 'select a subset of items' is not carried: every item is put in order")
     if _get(el, "gradingtype", "ABSOLUTE_POSITION").strip().upper() not in ("ABSOLUTE_POSITION", "0"):
