@@ -209,7 +209,7 @@ def _decide(
             final_part = ("expired", valid_until, f"recertify: sit the final assessment again (the pass expired on {_long(valid_until)})")
         elif recertify_by is not None:
             state, due, action = timed(recertify_by, "overdue", "recertify: sit the final assessment again")
-            final_part = (state or "current", due, action if state else "")
+            final_part = (state or "current", due, action if state else f"next: recertify by {_long(due)}")
         else:
             final_part = ("current", None, "")
     elif cohort_final is not None:
