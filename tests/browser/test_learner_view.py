@@ -52,7 +52,7 @@ def questions_on(lv: LearnerView, notebook: str, learner: str) -> int | None:
     if notebook == HOME:
         return None
     bank = bank_of(lv, notebook)
-    return bank.draw.count if bank.mode == "assessment" else len(bank.questions)
+    return bank.draw.count + bank.draw.written if bank.mode == "assessment" else len(bank.questions)  # and the written scenario (issue 11)
 
 
 # --- every lesson, every width ---------------------------------------------------------------
