@@ -247,8 +247,25 @@ def chunks(statements: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 
 
 def write(statements: Iterable[dict[str, Any]], path: Path | str) -> Path:
-    """Write the statements as one JSON array (UTF-8), replacing ``path`` atomically; return the path."""
-    return replace_file(Path(path), b"".join(chunks(statements)))
+    """Write the statements as one JSON array (UTF-8), replacing ``path`` atomically; return the path.
+
+    Written as they are built, about a MiB at a time: the file is never held whole in memory.
+    """
+    return replace_file(Path(path), _batched(chunks(statements)))
+
+
+def _batched(pieces: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """The pieces joined into blocks of about ``size`` bytes (fewer, larger writes)."""
+    block: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        block.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield b"".join(block)
+            block, held = [], 0
+    if block:
+        yield b"".join(block)
 
 
 def response_string(question_type: str, response: Any, question: Question | None = None) -> str:
