@@ -43,6 +43,7 @@ lessons: $(STAMP)
 
 ## Print the benchmark table, each figure with its target (see README, "Benchmarks"). QUICK=1 for a smaller run.
 bench: $(STAMP)
+	$(PIP) install -e '.[bench]'
 	$(BIN)/python benchmarks/suite.py $(if $(QUICK),--quick)
 
 ## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store.

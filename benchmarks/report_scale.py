@@ -463,6 +463,30 @@ def measure(url: str, steps: list[str], repeat: int, log) -> dict[str, dict[str,
     return results
 
 
+def cached_path(cache: Path, learners: int, per_learner: int) -> Path:
+    """Where --cache keeps the database of this size built on the current banks."""
+    import hashlib
+
+    versions = sorted((b.quiz, b.version) for b in load_course().banks.values())
+    digest = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:12]
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return cache / f"report-{learners}x{per_learner}-{digest}.sqlite"
+
+
+def ensure_built(path: Path, learners: int, per_learner: int, log=print) -> None:
+    """Build the database at ``path`` (in a child process) unless it is there."""
+    if path.exists():
+        log(f"reusing {path}")
+        return
+    log(f"building {path}: {learners:,} learners x ~{per_learner} answers")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--build-only", "--db", str(path),
+         "--learners", str(learners), "--answers-per-learner", str(per_learner)],
+        check=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=10_000, help="learners (default 10,000)")
@@ -496,23 +520,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="course-bench-report-") as folder:
         path = options.db or Path(folder) / "results.sqlite"
         if options.cache is not None and options.db is None:
-            import hashlib
-
-            versions = sorted((b.quiz, b.version) for b in load_course().banks.values())
-            digest = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:12]
-            options.cache.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = options.cache / f"report-{options.learners}x{options.answers_per_learner}-{digest}.sqlite"
-        if path.exists():
-            log(f"reusing {path}")
-        else:
-            # in a child process, so that this one stays small: a child's ru_maxrss starts at its parent's
-            log(f"building {path}: {options.learners:,} learners x ~{options.answers_per_learner} answers")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--build-only", "--db", str(path),
-                 "--learners", str(options.learners), "--answers-per-learner", str(options.answers_per_learner)],
-                check=True,
-            )
+            path = cached_path(options.cache, options.learners, options.answers_per_learner)
+        # in a child process, so that this one stays small: a child's ru_maxrss starts at its parent's
+        ensure_built(path, options.learners, options.answers_per_learner, log=log)
         with sqlite3.connect(path) as conn:
             answers = conn.execute("SELECT count(*) FROM attempts").fetchone()[0]
             learners = conn.execute("SELECT count(*) FROM learners").fetchone()[0]

@@ -33,6 +33,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("report_scale.py", ["--cache", CACHE, "--postgres", "--steps", "load,full,regrade,export"],
      ["--cache", CACHE, "--learners", "1000", "--postgres", "--steps", "full,export", "--repeat", "1"]),
     ("first_question.py", ["--opens", "4"], ["--opens", "2", "--no-parts"]),
+    ("nbgrader_side_by_side.py", ["--cache", CACHE, "--sizes", "1000,10000"], ["--cache", CACHE, "--sizes", "1000", "--repeat", "1"]),
 ]
 
 
