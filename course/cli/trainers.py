@@ -169,6 +169,7 @@ def _role(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     if _service(args):
+        _actor(args, "--trainer")  # through the service the hub names who acts: another --trainer is refused
         _trainer_client(args).set_role(args.learner, role)
     else:
         from course.store import local_actor

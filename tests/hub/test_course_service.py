@@ -220,6 +220,42 @@ def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_ret
     assert refused.stdout.startswith("1 ") and "Only trainers" in refused.stdout
 
 
+def test_a_learner_gives_their_role_once_and_a_trainer_changes_it_through_the_service(hub: HubProcess) -> None:
+    """Issue 11: the learner endpoint (api/role) and a trainer's `course role` through the service, audited."""
+    out = printed(hub.run_in_kernel(BOB, CLIENT + textwrap.dedent(
+        """
+        import json
+        from course.client import ServiceError
+        given = client.set_role("front_desk")
+        try:
+            client.set_role("nurse")
+            refused = ""
+        except ServiceError as error:
+            refused = str(error)
+        print(json.dumps({"given": given, "after": client.role(), "refused": refused}))
+        """
+    )))  # fmt: skip
+    assert (out["given"], out["after"]) == ("front_desk", "front_desk")
+    assert "ask your trainer to change it" in out["refused"]
+    code = textwrap.dedent(
+        f"""
+        import json, subprocess, sys
+        def course(*args):
+            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
+            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
+        print(json.dumps({{"role": course("role", "{BOB}", "nurse"), "impostor": course("role", "{BOB}", "clinician", "--trainer", "Someone Else")}}))
+        """
+    )
+    out = printed(hub.run_in_kernel(TRAINER, code))
+    assert out["role"]["code"] == 0 and out["role"]["out"].strip() == f"{BOB}: role Nurse", out["role"]
+    assert out["impostor"]["code"] == 1 and f"you act as '{TRAINER}'" in out["impostor"]["err"]
+    with store_of(hub) as store:
+        assert store.role(BOB) == "nurse"
+        assert [(e.actor, e.after) for e in store.audit(learner=BOB, action="role")][-2:] == [(BOB, {"role": "front_desk"}), (TRAINER, {"role": "nurse"})]
+    refused = hub.run_in_kernel(ANN, 'import subprocess, sys\nr = subprocess.run([sys.executable, "-m", "course", "role", "kc-bob", "clinician"], capture_output=True, text=True)\nprint(r.returncode, r.stderr.strip())')
+    assert refused.stdout.startswith("1 ") and "Only trainers" in refused.stdout
+
+
 def test_the_service_has_the_database_password_and_the_kernel_does_not(hub: HubProcess) -> None:
     env = printed(hub.run_in_kernel(ANN, "import json, os\nprint(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('COURSE_', 'JUPYTERHUB_'))}))"))
     assert "COURSE_DB_URL" not in env and "COURSE_QUIZZES_DIR" not in env
