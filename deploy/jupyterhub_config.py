@@ -87,6 +87,9 @@ c.JupyterHub.services = [
         "cwd": str(SERVICE_ROOT),
         "environment": {
             "COURSE_QUIZZES_DIR": str(SERVICE_ROOT / "quizzes"),
+            # the lessons' metadata names which roles need which sections (issue 11): the draw and
+            # the progress of each role read it there (without it, every section is for every role)
+            "COURSE_NOTEBOOKS_DIR": str(ROOT / "notebooks"),
             "COURSE_DATA_DIR": str(SERVICE_ROOT / "data"),
             "COURSE_TRAINER_GROUP": TRAINER_GROUP,
             **service_env(),  # COURSE_DB_URL (with its password), COURSE_SERVICE_SECRET

@@ -35,6 +35,7 @@ def test_the_one_server_config_serves_the_learners_view_and_keeps_the_password_f
     assert service["environment"]["COURSE_DB_URL"].endswith(":s3cret@127.0.0.1/course") and service["environment"]["COURSE_SERVICE_SECRET"] == "abc"
     assert service["user"] == "course" and service["command"][-1] == "serve"
     assert service["environment"]["COURSE_QUIZZES_DIR"] == str(tmp_path / "quizzes")
+    assert service["environment"]["COURSE_NOTEBOOKS_DIR"].endswith("/notebooks")  # the sections' roles (issue 11)
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["user"]["scopes"] == ["self", ACCESS]
     assert roles["course-service"]["services"] == ["course"]
