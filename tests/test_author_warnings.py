@@ -3,7 +3,6 @@ succeeds, but each is printed as `file:line: question-id: warning: ...` for the 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from course.bank import check_course, course_warnings
