@@ -92,6 +92,8 @@ c.JupyterHub.services = [
             "COURSE_NOTEBOOKS_DIR": str(ROOT / "notebooks"),
             "COURSE_DATA_DIR": str(SERVICE_ROOT / "data"),
             "COURSE_TRAINER_GROUP": TRAINER_GROUP,
+            # the public verification page a certificate's QR code opens (docs/deploy.md, "Verifying a certificate")
+            **({"COURSE_VERIFY_URL": os.environ["COURSE_HUB_URL"].rstrip("/") + "/services/course/verify"} if os.environ.get("COURSE_HUB_URL") else {}),
             **service_env(),  # COURSE_DB_URL (with its password), COURSE_SERVICE_SECRET
         },
         "oauth_no_confirm": True,
