@@ -398,6 +398,7 @@ def _verdicts(quiz_attempts: list[Attempt], submission: str, number: int, bank: 
     moments = sorted({r.reviewed_at for a in mine for r in reviewed.get(a.key, ())})
     closing = mine[-1].answered_at
     given: dict[str, Any] | None = None
+    changes = 0
     for moment in [closing, *moments]:
         scored = []
         for a in quiz_attempts:
@@ -411,11 +412,11 @@ def _verdicts(quiz_attempts: list[Attempt], submission: str, number: int, bank: 
             continue  # awaiting a trainer: no verdict yet
         if given is not None and given["verb"]["id"] == VERBS["passed" if result.passed else "failed"]:
             continue
-        statement = _sitting_statement(result, bank, ctx, moment)
+        statement = _sitting_statement(result, bank, ctx, moment, change=changes)
         if given is not None:
             yield moment, _voiding_statement(given, moment, ctx)
         yield moment, statement
-        given = statement
+        given, changes = statement, changes + 1
 
 
 def _voiding_statement(voided: dict[str, Any], moment: datetime, ctx: _Context) -> dict[str, Any]:
@@ -429,7 +430,7 @@ def _voiding_statement(voided: dict[str, Any], moment: datetime, ctx: _Context) 
     }
 
 
-def _sitting_statement(r: FinalResult, bank: Bank, ctx: _Context, moment: datetime | None = None) -> dict[str, Any]:
+def _sitting_statement(r: FinalResult, bank: Bank, ctx: _Context, moment: datetime | None = None, change: int = 0) -> dict[str, Any]:
     home, namespace = ctx.home, ctx.namespace
     result: dict[str, Any] = {}
     if r.maximum > 0:
@@ -442,9 +443,11 @@ def _sitting_statement(r: FinalResult, bank: Bank, ctx: _Context, moment: dateti
         f"{home}/xapi/extensions/sitting": r.sitting,
     }
     verdict = "passed" if r.passed else "failed"
-    # the id names what the verdict rests on: a changed pass mark or verdict is a new statement, never a changed one
+    # the id names what the verdict rests on: a changed pass mark or verdict is a new statement, never a
+    # changed one; ``change`` counts the verdicts before it (failed, passed, failed again: three ids)
+    again = f"\0{change}" if change else ""
     return {
-        "id": str(uuid.uuid5(namespace, f"sitting\0{r.learner}\0{r.quiz}\0{r.submission}\0{verdict}\0{_number(r.pass_mark)}")),
+        "id": str(uuid.uuid5(namespace, f"sitting\0{r.learner}\0{r.quiz}\0{r.submission}\0{verdict}\0{_number(r.pass_mark)}{again}")),
         "actor": ctx.actors.agent(r.learner, home),
         "verb": _verb(verdict),
         "object": _quiz_activity(bank.quiz, bank, home, bank.mode),

@@ -724,6 +724,13 @@ def test_a_review_after_an_export_is_a_new_statement_an_lrs_accepts(written_cour
     assert lrs.voided == {failed["id"]} and lrs.current_verdicts() == ["passed"]
     assert {k: v for k, v in ((s["id"], validate(s)) for s in third) if v} == {}
 
+    # and back again: a third review fails it once more; the new failed verdict has an id of its own
+    store.add_review(key, score=0, reviewer="Tess Trainer", comment="Checked with the lead: not safe.")
+    fourth = xapi.statements(store, course)
+    lrs.post(fourth)
+    assert len(by_verb(fourth, "failed")) == 2 and len(by_verb(fourth, "voided")) == 2
+    assert lrs.current_verdicts() == ["failed"] and xapi.statements(store, course) == fourth
+
 
 def test_a_changed_pass_mark_gives_a_new_verdict_not_a_changed_one(course, recorded, tmp_path):
     before = xapi.statements(recorded, course)
