@@ -254,18 +254,19 @@ def status(course: Course, store: ResultsStore, learner: str, *, now: datetime |
     rules = rules or policy(store)
     cohort = store.cohort(learner)
     dates = {d.quiz: d.due_at for d in store.due_dates(cohort)} if cohort else {}
-    done = _lessons_done(course, store.attempts(learner=learner), dates) if dates else set()
+    done = _lessons_done(course, store.attempts(learner=learner), dates, store.role(learner)) if dates else set()
     found = passes(course, store, learner)
     return _decide(course, rules, learner, cohort, found[-1] if found else None, dates, done, now)
 
 
-def _lessons_done(course: Course, attempts: list[Attempt], dates: dict[str, datetime]) -> set[str]:
+def _lessons_done(course: Course, attempts: list[Attempt], dates: dict[str, datetime], role: str | None = None) -> set[str]:
+    """The lessons among ``dates`` the learner has done (the questions of their role's sections, as progress counts them)."""
     from course.progress import _practice
 
     by_quiz: dict[str, list[Attempt]] = defaultdict(list)
     for a in attempts:
         by_quiz[a.quiz].append(a)
-    return {q for q in dates if q in course.banks and course.banks[q].mode == "practice" and _practice(course.banks[q], by_quiz.get(q, [])).done}
+    return {q for q in dates if q in course.banks and course.banks[q].mode == "practice" and _practice(course.banks[q], by_quiz.get(q, []), role).done}
 
 
 def statuses(course: Course, store: ResultsStore, *, now: datetime | None = None, cohort: str | None = None, learner: str | None = None) -> list[Due]:
@@ -287,7 +288,7 @@ def statuses(course: Course, store: ResultsStore, *, now: datetime | None = None
         mine = attempts.get(person.name, [])
         per = dates.get(person.cohort or "", {}) if person.cohort else {}
         found = passes(course, store, person.name, attempts=mine, reviews=reviews)
-        done = _lessons_done(course, mine, per) if per else set()
+        done = _lessons_done(course, mine, per, person.role) if per else set()
         out.append(_decide(course, rules, person.name, person.cohort, found[-1] if found else None, per, done, now))
     return out
 
