@@ -793,3 +793,19 @@ class LRS:
             return value
 
         return strip({k: s.get(k) for k in LRS.SAME})
+
+
+def test_course_export_names_no_one_unless_asked(course, recorded, tmp_path, monkeypatch, capsys):
+    from course.cli import main
+
+    monkeypatch.setenv("COURSE_QUIZZES_DIR", str(tmp_path / "quizzes"))
+    for name in ("COURSE_SERVICE_URL", "COURSE_XAPI_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    opaque, named = tmp_path / "lrs.json", tmp_path / "named.json"
+    assert main(["export", "--format", "xapi", "--out", str(opaque), "--db", recorded.url]) == 0
+    assert f"xAPI statements to {opaque}" in capsys.readouterr().out
+    text = opaque.read_text(encoding="utf-8")
+    assert "Ann Nurse" not in text and "Bob Front-Desk" not in text
+    assert json.loads(text) == xapi.statements(recorded, course)  # the same key: the same opaque ids
+    assert main(["export", "--format", "xapi", "--actor", "name", "--out", str(named), "--db", recorded.url]) == 0
+    assert "Ann Nurse" in named.read_text(encoding="utf-8")
