@@ -263,3 +263,39 @@ def test_course_validate_fails_on_a_blueprint_the_banks_cannot_fill(fixture_cour
     with_blueprint(quizzes, "written: 1", "written: 2")
     assert cli(["validate", str(quizzes)]) == 1
     assert "draw.written: asks for 2 written scenarios" in capsys.readouterr().out
+
+
+def test_the_fill_check_agrees_with_trying_every_way_on_small_pools():
+    """The draw keeps a question only if the blueprint can still be filled (assessment._fillable, a
+    closed form): checked here against trying every split on 1,500 small random pools."""
+    import itertools
+    import random
+
+    from course.assessment import _Counts, _fillable
+    from course.bank import Blueprint, Quota
+
+    def brute(have, left, plan) -> bool:
+        topics = sorted({t for t, _ in left.counts} | {t for t, _ in have.counts} | set(plan.topics))
+        ways = [[(x, y) for x in range(left.counts[(t, True)] + 1) for y in range(left.counts[(t, False)] + 1)] for t in topics]
+        for split in itertools.product(*ways):
+            if have.critical() + sum(x for x, _ in split) != plan.min_critical or have.total() + sum(x + y for x, y in split) != plan.count:
+                continue
+            if all(
+                (q := plan.topics.get(t)) is None or q.min <= have.topic(t) + x + y and (q.max is None or have.topic(t) + x + y <= q.max)
+                for t, (x, y) in zip(topics, split)
+            ):
+                return True
+        return False
+
+    rng = random.Random(11)
+    for _ in range(1500):
+        have, left, topics = _Counts(), _Counts(), {}
+        for i in range(rng.randint(1, 3)):
+            t = f"t{i}"
+            left.counts[(t, True)], left.counts[(t, False)] = rng.randint(0, 3), rng.randint(0, 3)
+            have.counts[(t, True)], have.counts[(t, False)] = rng.randint(0, 1), rng.randint(0, 1)
+            if rng.random() < 0.7:
+                low = rng.randint(0, 3)
+                topics[t] = Quota(min=low, max=rng.choice([None, rng.randint(low, 5)]))
+        plan = Blueprint(count=rng.randint(1, 9), topics=topics, min_critical=rng.randint(0, 4), written=0, min_per_bank=0)
+        assert _fillable(have, left, plan) == brute(have, left, plan), (dict(have.counts), dict(left.counts), plan)
