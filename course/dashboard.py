@@ -895,7 +895,8 @@ class Dashboard:
         if not entries:
             self.audit.children = [w.HTML("<p class='dash-empty'>No trainer actions recorded yet.</p>")]
             return
-        words = {"review": "scored a written answer", "retake": "allowed a retake", "cohort": "set the cohort", "role": "set the role", "waiver": "opened the final assessment early", "certificate": "issued a certificate"}
+        words = {"review": "scored a written answer", "retake": "allowed a retake", "cohort": "set the cohort", "role": "set the role", "waiver": "opened the final assessment early", "certificate": "issued a certificate",
+                 "revocation": "revoked a certificate", "due_date": "set a due date", "setting": "changed a course setting"}
         rows = []
         for e in entries[:shown]:
             change = _change_text(e.before, e.after)

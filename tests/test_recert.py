@@ -303,3 +303,14 @@ def test_course_due_csv_and_table_make_learners_text_safe(records, course, capsy
     assert main(["due", "--db", records.url]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\x1b]0;owned\\x07" in out
+
+
+def test_the_dashboards_audit_names_the_new_actions(course, records):
+    from course.dashboard import Dashboard
+
+    records.ensure_learner("Ann Nurse", "nurses")
+    records.set_due_date("nurses", "final", datetime(2027, 1, 31, tzinfo=timezone.utc), by="Tess Trainer")
+    records.set_setting("valid_months", 24, by="Tess Trainer")
+    dash = Dashboard(records, course)
+    shown = "".join(child.value for child in dash.audit.children if hasattr(child, "value"))
+    assert "set a due date" in shown and "changed a course setting" in shown
