@@ -810,7 +810,7 @@ class ResultsStore:
             conn.execute(delete(due_dates).where(where))
             if due_at is not None:
                 conn.execute(due_dates.insert().values(cohort=cohort, quiz=quiz, due_at=due_at, set_by=by, set_at=_now()))
-            _audit(conn, by, "due_date", learner=None, subject=f"{cohort}/{quiz}", before={"due": before}, after={"due": after})
+            _audit(conn, by, "due_date", learner=None, subject=f"{cohort}/{quiz}", before={"due": before}, after={"cohort": cohort, "quiz": quiz, "due": after})
 
     def audit(self, *, learner: str | None = None, action: str | None = None) -> list[AuditEntry]:
         """The audit trail, oldest first (of one learner and/or one kind of action if given)."""

@@ -150,7 +150,7 @@ def test_a_learner_never_trained_against_a_cohort_due_date(course, records):
     assert state(course, records, "2026-03-02").final_status == "overdue"
     records.set_due_date("nurses", "final", None, by="Tess Trainer")  # cleared
     assert [d.quiz for d in records.due_dates("nurses")] == ["basics"]
-    assert [e.after for e in records.audit(action="due_date")][-1] == {"due": None}
+    assert [e.after for e in records.audit(action="due_date")][-1] == {"cohort": "nurses", "quiz": "final", "due": None}
 
 
 def test_statuses_agree_with_status_and_put_the_most_urgent_first(course, records):
@@ -313,4 +313,4 @@ def test_the_dashboards_audit_names_the_new_actions(course, records):
     records.set_setting("valid_months", 24, by="Tess Trainer")
     dash = Dashboard(records, course)
     shown = "".join(child.value for child in dash.audit.children if hasattr(child, "value"))
-    assert "set a due date" in shown and "changed a course setting" in shown
+    assert "set a due date" in shown and "cohort: nurses; quiz: final; due none → 2027-01-31" in shown and "changed a course setting" in shown
