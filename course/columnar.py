@@ -27,6 +27,7 @@ PostgreSQL returns timestamptz. Both end as int64 ns since the epoch, as the rep
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -73,13 +74,23 @@ def _open(url: Any) -> tuple[Any, Any, str]:
         raise
 
 
-def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: tuple[int, int] | None = None) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: tuple[int, int] | None = None, cache: Path | None = None) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """(attempt columns, learners, latest reviews) as :func:`course.report._assemble` takes them.
 
     ``ids``: only the attempts whose stored id is in [first, last] (a streamed export's chunk).
+    ``cache``: the columnar cache's file (see "The cache" above), used for an unfiltered read of
+    the progress columns (``detail=False``), and written after it.
     """
     import numpy as np
     import pandas as pd
+
+    unfiltered = all(getattr(filters, name) is None for name in ("cohort", "learner", "quiz", "since", "until"))
+    if cache is not None and not detail and key is None and ids is None and unfiltered:
+        attempts, people, reviews = _read_cached(url, cache)
+        out = _frame(attempts, detail), _learner_frame(people), _review_frame(reviews)
+        del attempts, people, reviews
+        pa.default_memory_pool().release_unused()
+        return out
 
     request = {
         "cohort": filters.cohort, "learner": filters.learner, "quiz": filters.quiz,
@@ -97,6 +108,132 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: t
     del attempts, people, reviews
     pa.default_memory_pool().release_unused()  # give the Arrow buffers back (the frame holds numpy copies)
     return out
+
+
+# --- The cache --------------------------------------------------------------------------------
+#
+# The store only ever appends attempts: their learner, quiz, question, type, points, sitting, time
+# and key never change once written (the scores do not either, but a score edited behind the
+# store's back is what the re-grade looks for). The cache keeps those columns of every attempt
+# up to an id, dictionary-encoded, in an Arrow IPC file read by memory map. A cached read fetches
+# afresh: the ids, scores and correct flags of the cached rows (numbers: a quarter of a full
+# read), every column of the rows after them, the learners and the reviews. The cache is used
+# only when the fresh ids are exactly its ids and its first and last rows' keys are still there
+# (else every row is read again and the cache rewritten): a row deleted or added under an old
+# id, or another database at the same place, is a full read. The re-grade, the answers and the
+# export read every column afresh (detail=True), never the cache.
+
+_CACHED = ("id", "learner", "quiz", "question", "question_type", "max_score", "submission", "answered_at", "key")
+_FORMAT = b"course.columnar cache 1"
+
+
+def cache_path(url: Any) -> Path | None:
+    """Where the cache of this database lives: beside a SQLite file (it holds what the file holds),
+    in the course's data folder for PostgreSQL; None for anything else."""
+    import hashlib
+
+    from course import config
+
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.parent / f".{database.name}.report-cache.arrow"
+    if backend == "postgresql":
+        where = url.set(drivername="postgresql", password=None).render_as_string(hide_password=True)
+        return config.data_dir() / "report-cache" / f"{hashlib.sha256(where.encode()).hexdigest()[:24]}.arrow"
+    return None
+
+
+def _load_cache(path: Path) -> tuple[pa.Table, dict[int, str]] | None:
+    """The cached columns, and the key of its first and last rows by id; None if there is none."""
+    import json
+
+    try:
+        source = pa.memory_map(str(path))
+        table = pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+    metadata = table.schema.metadata or {}
+    if metadata.get(b"format") != _FORMAT or table.column_names != list(_CACHED) or not table.num_rows:
+        return None
+    return table, {int(k): v for k, v in json.loads(metadata[b"ends"]).items()}
+
+
+def _write_cache(path: Path, table: pa.Table, ends: pa.Table) -> None:
+    """Write the cache atomically, readable by this user only; a failure only costs the next read time."""
+    import json
+    import os
+    import tempfile
+
+    if not table.num_rows:
+        return
+    ids = table.column("id")
+    wanted = {ids[0].as_py(), ids[len(ids) - 1].as_py()}
+    known = {i: k for i, k in zip(ends.column("id").to_pylist(), ends.column("key").to_pylist()) if i in wanted}
+    if set(known) != wanted:
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        os.fchmod(handle, 0o600)
+        table = table.select(list(_CACHED)).unify_dictionaries().combine_chunks()
+        table = table.replace_schema_metadata({b"format": _FORMAT, b"ends": json.dumps(known).encode()})
+        with os.fdopen(handle, "wb") as stream, pa.ipc.new_file(stream, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(temporary, path)
+    except (OSError, pa.ArrowException):
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _read_cached(url: Any, path: Path) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The unfiltered progress columns, the cached part from ``path`` (see "The cache")."""
+    import numpy as np
+
+    def fetch(last: int) -> tuple[pa.Table, ...]:
+        request = {"cohort": None, "learner": None, "quiz": None, "since": None, "until": None, "detail": False, "key": None,
+                   "cached": [last], "ids": [last + 1, 2**62]}
+        return _read_sqlite(url.database, request) if url.get_backend_name() == "sqlite" else read_tables(url, request)
+
+    loaded = _load_cache(path)
+    if loaded is not None:
+        cached, ends = loaded
+        last = cached.column("id")[cached.num_rows - 1].as_py()
+        new, people, reviews, numbers, found = fetch(last)
+        found_keys = dict(zip(found.column("id").to_pylist(), found.column("key").to_pylist()))
+        if all(found_keys.get(i) == k for i, k in ends.items()) and np.array_equal(
+            numbers.column("id").cast(pa.int64()).to_numpy(zero_copy_only=False), cached.column("id").to_numpy(zero_copy_only=False)
+        ):
+            old = cached.append_column("score", numbers.column("score").cast(pa.float64()))
+            old = old.append_column("correct", numbers.column("correct").cast(pa.int64()))
+            attempts = pa.concat_tables([old, _conform(new.select(old.column_names), old.schema)])
+            if new.num_rows:
+                _write_cache(path, attempts, found)
+            return attempts.drop_columns(["id"]), people, reviews
+    # no cache, or it does not match the database: read every row, and cache them
+    attempts, people, reviews, _, found = fetch(0)
+    _write_cache(path, attempts, found)
+    return attempts.drop_columns(["id"]), people, reviews
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table``'s columns cast to ``schema``'s types (an empty read types its columns differently)."""
+    columns = []
+    for field in schema:
+        column = table.column(field.name)
+        if column.type != field.type:
+            if pa.types.is_dictionary(field.type):
+                column = column.cast(field.type.value_type).dictionary_encode() if len(column) else pa.chunked_array([], type=field.type)
+            else:
+                column = column.cast(field.type)
+        columns.append(column)
+    return pa.table(columns, schema=schema)
+
+
+def _read_sqlite(path: str, request: dict[str, Any]) -> tuple[pa.Table, ...]:
+    return _read_in_child(path, request)
 
 
 def order(url: Any, filters: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +272,7 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, 
         _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         people = _learners(conn, dialect, request)
         attempts = _attempts(conn, dialect, request)
+        extra = _cache_check(conn, dialect, request["cached"]) if request.get("cached") is not None else ()
         if dialect == "sqlite":
             reviews = _typed(_fetch(conn, "SELECT '' AS attempt_key, 0.5 AS score, '' AS reviewer, '' AS comment, '' AS reviewed_at, 0 AS id, 0 AS _k "
                                           "UNION ALL SELECT attempt_key, score, reviewer, comment, reviewed_at, id, 1 FROM reviews ORDER BY _k, reviewed_at, id", []))
@@ -148,7 +286,26 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, 
     finally:
         conn.close()
         database.close()
-    return attempts, people, reviews
+    return (attempts, people, reviews, *extra)  # type: ignore[return-value]
+
+
+def _cache_check(conn: Any, dialect: str, cached: list[Any]) -> tuple[pa.Table, pa.Table]:
+    """What a cached read needs afresh (see "The cache"): the ids, scores and correct flags of the
+    cached rows, and the id and key of the first row, the cache's last row and the last row."""
+    last = cached[0]
+    p = [_placeholder(dialect, n) for n in (1, 2)]
+    number = "" if dialect == "sqlite" else "::bigint"
+    correct = "correct" if dialect == "sqlite" else "correct::int"
+    if dialect == "sqlite":
+        sql = f"SELECT -1 AS _id, 0 AS id, 0.5 AS score, 0 AS correct UNION ALL SELECT id, id, score, correct FROM attempts WHERE id <= {p[0]} ORDER BY _id"
+        numbers = _typed(_fetch(conn, sql, [int(last)])).drop_columns(["_id"])
+    else:
+        numbers = _fetch(conn, f"SELECT id, score, {correct} AS correct FROM attempts WHERE id <= {p[0]}{number} ORDER BY id", [int(last)])
+    ends = f"SELECT id, key FROM attempts WHERE id IN ((SELECT min(id) FROM attempts), {p[0]}{number}, (SELECT max(id) FROM attempts)) ORDER BY id"
+    if dialect == "sqlite":
+        ends = f"SELECT -1 AS _id, 0 AS id, '' AS key UNION ALL SELECT id, id, key FROM ({ends}) ORDER BY _id"
+        return numbers, _typed(_fetch(conn, ends, [int(last)])).drop_columns(["_id"])
+    return numbers, _fetch(conn, ends, [int(last)])
 
 
 # SQLite in a child process. adbc-driver-sqlite links its own copy of SQLite; two copies of SQLite
@@ -170,7 +327,7 @@ def _read_in_child(path: str, request: dict[str, Any]) -> tuple[pa.Table, pa.Tab
         child.stdin.close()
         try:  # read as it comes: never the whole stream in one buffer beside the tables
             source = pa.PythonFile(child.stdout, mode="r")
-            tables = tuple(pa.ipc.open_stream(source).read_all() for _ in range(3))
+            tables = tuple(pa.ipc.open_stream(source).read_all() for _ in range(5 if request.get("cached") is not None else 3))
         except (pa.ArrowInvalid, OSError):
             tables = None
         errors = child.stderr.read()
@@ -229,11 +386,22 @@ def _statement(conn: Any, sql: str, parameters: list[Any]) -> Any:
         pass  # not SQLite
     statement.set_sql_query(sql)
     if parameters:
-        batch = pa.record_batch([pa.array([v], type=pa.string()) for v in parameters], names=[f"p{i}" for i in range(len(parameters))])
+        batch = pa.RecordBatch.from_arrays([_one(v) for v in parameters], names=[f"p{i}" for i in range(len(parameters))])
         array, schema = adbc_driver_manager.ArrowArrayHandle(), adbc_driver_manager.ArrowSchemaHandle()
         batch._export_to_c(array.address, schema.address)
         statement.bind(array, schema)
     return statement
+
+
+def _one(value: int | str) -> pa.Array:
+    """A one-value array, built from its buffers: pa.array() and pa.scalar() import pandas (0.2 s
+    in the SQLite reader, which needs no pandas)."""
+    import struct
+
+    if isinstance(value, int):
+        return pa.Array.from_buffers(pa.int64(), 1, [None, pa.py_buffer(struct.pack("<q", value))])
+    data = str(value).encode("utf-8")
+    return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(struct.pack("<ii", 0, len(data))), pa.py_buffer(data)])
 
 
 def _execute(conn: Any, sql: str) -> None:
@@ -294,6 +462,8 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         columns += ["mode", "response", "bank_version"]
     if request.get("order_only"):  # the stored order and the times only (where a streamed export may cut)
         columns = ["id", "answered_at"]
+    elif request.get("cached") is not None:  # the rows after the cache's, with their ids
+        columns = ["id", *columns]
     where, parameters = [], []
 
     def bind(condition: str, value: Any) -> None:
@@ -315,8 +485,8 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         bind("key = {p}", request["key"])
     if request.get("ids") is not None:  # [first, last] of the stored order (a streamed export's chunk)
         number = "" if dialect == "sqlite" else "::bigint"
-        bind("id >= {p}" + number, str(request["ids"][0]))
-        bind("id <= {p}" + number, str(request["ids"][1]))
+        bind("id >= {p}" + number, int(request["ids"][0]))  # an integer: SQLite then searches the rowid range
+        bind("id <= {p}" + number, int(request["ids"][1]))
     where_sql = " WHERE " + " AND ".join(where) if where else ""
     if dialect == "sqlite":  # a typed first row (see _typed), id -1 so that it comes first
         names = [c.split(" AS ")[-1] for c in columns]

@@ -240,7 +240,8 @@ def _load(store: ResultsStore, filters: Filters, *, detail: bool, key: str | Non
 
     try:
         store.schema_version()  # opens (and migrates) the database; StoreError if unreachable
-        frame, people, latest = columnar.read(store.engine.url, filters, detail=detail, key=key)  # one read transaction
+        url = store.engine.url
+        frame, people, latest = columnar.read(url, filters, detail=detail, key=key, cache=columnar.cache_path(url))  # one read transaction
     except StoreError:
         raise
     except (columnar.ReadError, sa_exc.SQLAlchemyError, OSError) as error:

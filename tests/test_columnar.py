@@ -125,3 +125,58 @@ def test_a_column_null_in_the_first_batch_then_text(tmp_path: Path, monkeypatch:
     frame = columnar._frame(attempts, True)
     data = report._assemble(frame, columnar._learner_frame(people), columnar._review_frame(reviews), report.Filters(), True)
     pd.testing.assert_frame_equal(data.attempts, expected.attempts)
+
+
+def cache_file(world: World) -> Path | None:
+    return columnar.cache_path(world.store.engine.url)
+
+
+def cached_loads_match(world: World) -> None:
+    for _ in range(2):  # the first writes or refreshes the cache, the second reads it
+        new, old = report.load(world.store, detail=False), old_load(world.store, report.Filters(), False)
+        pd.testing.assert_frame_equal(new.attempts, old.attempts, check_exact=True)
+        pd.testing.assert_frame_equal(new.learners, old.learners, check_exact=True)
+
+
+def exercise_the_cache(world: World) -> None:
+    path = cache_file(world)
+    assert path is not None
+    path.unlink(missing_ok=True)
+    cached_loads_match(world)
+    assert path.exists() and (path.stat().st_mode & 0o077) == 0
+    # new answers: read after the cached rows
+    world.answer("fay", "basics", "b-single", "a", at(10, 9), label="fay new")
+    world.answer("fay", "basics", "b-free", "Fay's words.", at(10, 10), label="fay free")
+    cached_loads_match(world)
+    # a review, and a score edited behind the store's back: read afresh every time
+    world.store.add_review(world.keys["fay free"], score=1.0, reviewer="tina")
+    with world.store.engine.begin() as conn:
+        conn.execute(text("UPDATE attempts SET score = max_score WHERE key = :key"), {"key": world.keys["dan s-crit"]})
+    cached_loads_match(world)
+    assert world.keys["dan s-crit"] in set(report.regrade(world.store, world.course)["key"])
+    # a row deleted behind the store's back: the cache no longer matches, every row is read again
+    with world.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM attempts WHERE key = :key"), {"key": world.keys["ann e-once"]})
+    cached_loads_match(world)
+    # a cache that is not one: ignored
+    path.write_bytes(b"not arrow")
+    cached_loads_match(world)
+
+
+def test_the_cache_on_sqlite(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    try:
+        exercise_the_cache(world)
+    finally:
+        world.store.close()
+
+
+@pytest.mark.postgres
+def test_the_cache_on_postgresql(pg_url: str, _pg_admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    world = World(tmp_path, url=new_pg_database(_pg_admin, pg_url))
+    try:
+        assert str(cache_file(world)).startswith(str(tmp_path / "data"))
+        exercise_the_cache(world)
+    finally:
+        world.store.close()
