@@ -30,8 +30,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("grading.py", [], []),
     ("service_latency.py", ["-n", "500"], ["-n", "200", "--seconds", "3"]),
     ("service_latency.py", ["-n", "300", "--postgres"], ["-n", "100", "--seconds", "3", "--postgres"]),
-    ("report_scale.py", ["--cache", CACHE, "--postgres", "--steps", "load,full,regrade,export"],
-     ["--cache", CACHE, "--learners", "1000", "--postgres", "--steps", "full,export", "--repeat", "1"]),
+    ("report_scale.py", ["--cache", CACHE, "--postgres", "--steps", "load,full,full_cold,regrade,export"],
+     ["--cache", CACHE, "--learners", "1000", "--postgres", "--steps", "full,full_cold,export", "--repeat", "1"]),
     ("first_question.py", ["--opens", "4"], ["--opens", "2", "--no-parts"]),
     ("nbgrader_side_by_side.py", ["--cache", CACHE, "--sizes", "1000,10000"], ["--cache", CACHE, "--sizes", "1000", "--repeat", "1"]),
 ]
