@@ -12,6 +12,9 @@ course service read the same values; until a trainer sets them, :data:`SETTINGS`
     learner who recertifies on time is never without a valid pass.
 ``due_soon_days``
     How many days before a due date a learner is "due soon" (default 30).
+``refresher_lessons``
+    The lessons (quiz ids) a learner does again before a recertification sitting (default none):
+    each of their questions answered again since the recertification window opened.
 
 A trainer may also give a cohort a due date for any lesson, and for the final assessment of
 those who have not passed it yet (``course due --cohort C --quiz Q --set DATE``, audited). A
@@ -71,6 +74,12 @@ class Policy:
     valid_months: int = SETTINGS["valid_months"]
     recertify_before_days: int = SETTINGS["recertify_before_days"]
     due_soon_days: int = SETTINGS["due_soon_days"]
+    refresher_lessons: tuple[str, ...] = ()
+
+    def opens_at(self, passed_at: datetime) -> datetime | None:
+        """When the recertification window opens (due soon): what a refresher lesson is done after."""
+        due = self.recertify_by(passed_at)
+        return None if due is None else max(passed_at, due - self.window)
 
     def valid_until(self, passed_at: datetime) -> datetime | None:
         return add_months(passed_at, self.valid_months) if self.valid_months else None
@@ -85,10 +94,19 @@ class Policy:
         return timedelta(days=self.due_soon_days)
 
 
-def check_setting(name: str, value: Any) -> int:
-    """A setting's value, checked: ValueError saying what is wrong."""
+def check_setting(name: str, value: Any, course: Course | None = None) -> Any:
+    """A setting's value, checked (a refresher lesson against ``course`` if given): ValueError saying what is wrong."""
+    if name == "refresher_lessons":
+        if not isinstance(value, list) or not all(isinstance(q, str) and q.strip() for q in value):
+            raise ValueError(f"refresher_lessons must be a list of quiz ids, not {value!r}")
+        value = list(dict.fromkeys(q.strip() for q in value))
+        for quiz in value if course is not None else ():
+            bank = course.banks.get(quiz)
+            if bank is None or bank.mode != "practice":
+                raise ValueError(f"{quiz!r} is not a lesson's practice quiz; the lessons are: {', '.join(q for q, b in course.banks.items() if b.mode == 'practice')}")
+        return value
     if name not in SETTINGS:
-        raise ValueError(f"there is no course setting {name!r}; the settings are: {', '.join(SETTINGS)}")
+        raise ValueError(f"there is no course setting {name!r}; the settings are: {', '.join([*SETTINGS, 'refresher_lessons'])}")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= (120 if name == "valid_months" else 365):
         limit = "0 to 120 months (0: a pass never expires)" if name == "valid_months" else "0 to 365 days"
         raise ValueError(f"{name} must be a whole number from {limit}, not {value!r}")
@@ -98,7 +116,8 @@ def check_setting(name: str, value: Any) -> int:
 def policy(store: ResultsStore) -> Policy:
     """The course's settings as stored (the defaults for any not set)."""
     stored = store.settings()
-    return Policy(**{name: int(stored.get(name, default)) for name, default in SETTINGS.items()})
+    numbers = {name: int(stored.get(name, default)) for name, default in SETTINGS.items()}
+    return Policy(**numbers, refresher_lessons=tuple(stored.get("refresher_lessons") or ()))
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -131,11 +150,13 @@ class Due:
 
     @property
     def may_recertify(self) -> bool:
-        """The pass fell due: a new sitting of the final assessment is allowed (once per pass)."""
+        """The pass fell due: recertification is open (a new sitting, once per pass, after any refresher lessons)."""
         return self.submission is not None and self.final_status in ("due soon", "overdue", "expired")
 
     final_status: str = "not trained"
     """The state of the final assessment alone (lessons left out)."""
+    refresher: tuple[str, ...] = ()
+    """The refresher lessons (quiz ids) still to do before the recertification sitting opens."""
 
 
 def _severity(state: str) -> int:
@@ -186,7 +207,7 @@ def _long(moment: datetime) -> str:
 
 def _decide(
     course: Course, rules: Policy, learner: str, cohort: str | None, last: FinalResult | None,
-    due_dates: dict[str, datetime], lessons_done: set[str], now: datetime,
+    due_dates: dict[str, datetime], lessons_done: set[str], now: datetime, attempts: list[Attempt] | None = None, role: str | None = None,
 ) -> Due:  # fmt: skip
     final = _final_quiz(course)
     window = rules.window
@@ -201,10 +222,14 @@ def _decide(
 
     cohort_final = due_dates.get(final.quiz)
     passed_at = valid_until = None
+    refresher: tuple[str, ...] = ()
     if last is not None:
         passed_at = last.date
         valid_until = rules.valid_until(passed_at)
         recertify_by = rules.recertify_by(passed_at)
+        opens = rules.opens_at(passed_at)
+        if rules.refresher_lessons and opens is not None and now >= opens:
+            refresher = _refresher_missing(course, rules.refresher_lessons, attempts or [], opens, role)
         if valid_until is not None and now >= valid_until:
             final_part = ("expired", valid_until, f"recertify: sit the final assessment again (the pass expired on {_long(valid_until)})")
         elif recertify_by is not None:
@@ -230,14 +255,32 @@ def _decide(
         if state:
             late_lessons.append(quiz)
             parts.append((state, due, action))
+    if refresher:
+        titles = " and ".join(repr(course.banks[q].title) for q in refresher)
+        word = "lessons" if len(refresher) > 1 else "lesson"
+        final_part = (final_part[0], final_part[1], final_part[2].replace("recertify: sit", f"recertify: do the refresher {word} {titles}, then sit", 1))
+        parts[0] = final_part
     worst = min(parts, key=lambda p: _severity(p[0]))
     due_at = min(unmet, default=None)
     actions = "; ".join(p[2] for p in sorted(parts, key=lambda p: _severity(p[0])) if p[2] and p[0] != "current") or final_part[2]
     return Due(
         learner=learner, cohort=cohort, status=worst[0], due_at=due_at, action=actions,
         passed_at=passed_at, valid_until=valid_until, submission=None if last is None else last.submission,
-        lessons=tuple(late_lessons), final_status=final_part[0],
+        lessons=tuple(late_lessons), final_status=final_part[0], refresher=refresher,
     )  # fmt: skip
+
+
+def _refresher_missing(course: Course, quizzes: tuple[str, ...], attempts: list[Attempt], since: datetime, role: str | None) -> tuple[str, ...]:
+    """The refresher lessons not answered through again (each question of the role's sections) since ``since``."""
+    answered = {(a.quiz, a.question) for a in attempts if a.answered_at >= since}
+    missing = []
+    for quiz in quizzes:
+        bank = course.banks.get(quiz)
+        if bank is None:
+            continue  # a lesson no longer in the course cannot be asked for
+        if any((quiz, q.id) not in answered for q in bank.for_role(role)):
+            missing.append(quiz)
+    return tuple(missing)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -254,9 +297,11 @@ def status(course: Course, store: ResultsStore, learner: str, *, now: datetime |
     rules = rules or policy(store)
     cohort = store.cohort(learner)
     dates = {d.quiz: d.due_at for d in store.due_dates(cohort)} if cohort else {}
-    done = _lessons_done(course, store.attempts(learner=learner), dates, store.role(learner)) if dates else set()
+    role = store.role(learner)
+    mine = store.attempts(learner=learner) if dates or rules.refresher_lessons else []
+    done = _lessons_done(course, mine, dates, role) if dates else set()
     found = passes(course, store, learner)
-    return _decide(course, rules, learner, cohort, found[-1] if found else None, dates, done, now)
+    return _decide(course, rules, learner, cohort, found[-1] if found else None, dates, done, now, mine, role)
 
 
 def _lessons_done(course: Course, attempts: list[Attempt], dates: dict[str, datetime], role: str | None = None) -> set[str]:
@@ -278,7 +323,7 @@ def statuses(course: Course, store: ResultsStore, *, now: datetime | None = None
     dates: dict[str, dict[str, datetime]] = defaultdict(dict)
     for d in store.due_dates():
         dates[d.cohort][d.quiz] = d.due_at
-    needs_lessons = any(q != final.quiz for per in dates.values() for q in per)
+    needs_lessons = any(q != final.quiz for per in dates.values() for q in per) or bool(rules.refresher_lessons)
     attempts: dict[str, list[Attempt]] = defaultdict(list)
     for a in (store.attempts() if needs_lessons else store.attempts(quiz=final.quiz)):
         attempts[a.learner].append(a)
@@ -289,7 +334,7 @@ def statuses(course: Course, store: ResultsStore, *, now: datetime | None = None
         per = dates.get(person.cohort or "", {}) if person.cohort else {}
         found = passes(course, store, person.name, attempts=mine, reviews=reviews)
         done = _lessons_done(course, mine, per, person.role) if per else set()
-        out.append(_decide(course, rules, person.name, person.cohort, found[-1] if found else None, per, done, now))
+        out.append(_decide(course, rules, person.name, person.cohort, found[-1] if found else None, per, done, now, mine, person.role))
     return out
 
 
@@ -303,7 +348,19 @@ def renewable(course: Course, store: ResultsStore, learner: str, *, quiz: str | 
         due = status(course, store, learner, now=now)
     except LookupError:
         return None
-    return due.submission if due.may_recertify else None
+    return due.submission if due.may_recertify and not due.refresher else None
+
+
+def refresher_needed(course: Course, store: ResultsStore, learner: str, *, quiz: str | None = None, now: datetime | None = None) -> tuple[str, ...]:
+    """The titles of the refresher lessons the learner must do again before their recertification
+    sitting of the final assessment opens (empty when none, or recertification is not open)."""
+    try:
+        if quiz is not None and quiz != _final_quiz(course).quiz:
+            return ()
+        due = status(course, store, learner, now=now)
+    except LookupError:
+        return ()
+    return tuple(course.banks[q].title for q in due.refresher) if due.may_recertify else ()
 
 
 COLUMNS = ["learner", "cohort", "training_status", "due", "action", "passed_on", "valid_until", "lessons_due"]
@@ -339,10 +396,10 @@ def learner_note(course: Course, store: ResultsStore, learner: str, *, now: date
         return None if due.due_at is None else f"Please finish the course by {_long(due.due_at)}."
     words = {"due soon": "Due soon", "overdue": "Overdue", "expired": "Expired"}[due.status]
     text = f"{words}: {_learner_words(due.action)}."
-    if due.may_recertify:
+    if due.may_recertify and not due.refresher:
         text += " You may sit the final assessment again now."
     return text
 
 
 def _learner_words(action: str) -> str:
-    return action.replace("recertify: sit", "please sit").replace("pass the final", "please pass the final").replace("finish the lesson", "please finish the lesson")
+    return action.replace("recertify: sit", "please sit").replace("recertify: do", "please do").replace("pass the final", "please pass the final").replace("finish the lesson", "please finish the lesson")

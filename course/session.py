@@ -238,9 +238,14 @@ class CourseSession:
                 return SittingView(quiz, bank.title, bank.pass_mark or 0, "locked", reasons=tuple(b.title for b in missing))
         renews = None
         if taken and taken[-1].submitted_at is not None:
-            from course.recert import renewable
+            from course.recert import refresher_needed, renewable
 
             renews = renewable(self.course, self.store, self.learner, quiz=quiz, now=now)
+            if renews is None and len(taken) > self.store.retakes_allowed(self.learner, quiz) + self.store.recertifications(self.learner, quiz):
+                needed = refresher_needed(self.course, self.store, self.learner, quiz=quiz, now=now)
+                if needed:  # recertification is open once the refresher lessons are done again
+                    reasons = tuple(f"{title} (a refresher: answer each of its questions again)" for title in needed)
+                    return SittingView(quiz, bank.title, bank.pass_mark or 0, "locked", reasons=reasons)
         sitting = self.store.open_sitting(self.learner, quiz, lambda n: [q.id for q in draw(self.course, bank, self.learner, sitting=n, role=role)], renews=renews)
         if sitting is None:
             return self._submitted(bank, taken[-1].id)

@@ -181,12 +181,12 @@ def set_due_date(store: ResultsStore, course: Course, cohort: str, quiz: str, du
     return bank.title
 
 
-def set_setting(store: ResultsStore, name: str, value: Any, *, by: str) -> None:
-    """Store a course setting (:data:`course.recert.SETTINGS`), checked."""
+def set_setting(store: ResultsStore, name: str, value: Any, *, by: str, course: Course | None = None) -> None:
+    """Store a course setting (:data:`course.recert.SETTINGS`, ``refresher_lessons``), checked (against ``course`` if given)."""
     from course.recert import check_setting
 
     try:
-        value = check_setting(name, value)
+        value = check_setting(name, value, course)
     except ValueError as error:
         raise TrainerError(str(error)) from None
     store.set_setting(name, value, by=by)

@@ -314,3 +314,32 @@ def test_the_dashboards_audit_names_the_new_actions(course, records):
     dash = Dashboard(records, course)
     shown = "".join(child.value for child in dash.audit.children if hasattr(child, "value"))
     assert "set a due date" in shown and "cohort: nurses; quiz: final; due none → 2027-01-31" in shown and "changed a course setting" in shown
+
+
+def test_a_refresher_lesson_before_the_recertification_sitting(course, records, capsys):
+    from course.records import Attempt
+
+    records.ensure_learner("Ann Nurse", "nurses")
+    sit(records, course, "Ann Nurse", "final", RIGHT, when=at("2026-01-10T09:00"))
+    # before the pass: the learner did the lesson once
+    records.record(Attempt("Ann Nurse", "basics", "b-tf", "true_false", "v", "practice", True, 1.0, 1.0, True, answered_at=at("2026-01-05T09:00")))
+    assert main(["due", "--refresher", "nope", "--trainer", "T", "--db", records.url]) == 1
+    assert "'nope' is not a lesson's practice quiz" in capsys.readouterr().err
+    records.set_setting("refresher_lessons", ["basics"], by="Tess Trainer")
+    assert recert.policy(records).refresher_lessons == ("basics",)
+
+    session = CourseSession(course, records, "Ann Nurse")
+    due = state(course, records, "2026-11-20")  # the window opened on 11 November
+    assert due.status == "due soon" and due.refresher == ("basics",)
+    assert "do the refresher lesson 'The basics', then sit the final assessment again" in due.action
+    locked = session.sitting("final", now=at("2026-11-20"))
+    assert locked.state == "locked" and locked.reasons == ("The basics (a refresher: answer each of its questions again)",)
+    assert records.recertifications("Ann Nurse", "final") == 0  # nothing used up
+    note = recert.learner_note(course, records, "Ann Nurse", now=at("2026-11-20"))
+    assert "please do the refresher lesson 'The basics'" in note and "You may sit" not in note
+
+    # the lesson answered again inside the window: the recertification sitting opens
+    records.record(Attempt("Ann Nurse", "basics", "b-tf", "true_false", "v", "practice", True, 1.0, 1.0, True, answered_at=at("2026-11-21T09:00")))
+    assert state(course, records, "2026-11-22").refresher == ()
+    assert session.sitting("final", now=at("2026-11-22")).state == "open"
+    assert records.recertifications("Ann Nurse", "final") == 1

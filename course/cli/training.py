@@ -34,6 +34,7 @@ def add_commands(command) -> None:  # noqa: ANN001 - course.cli.build_parser's h
     due.add_argument("--valid-for", type=int, metavar="MONTHS", help="set how many months a pass is valid (0: it never expires; default 12)")
     due.add_argument("--recertify-before", type=int, metavar="DAYS", help="set how many days before a pass expires recertification is due (default 30)")
     due.add_argument("--due-soon", type=int, metavar="DAYS", help="set how many days before a due date a learner is due soon (default 30)")
+    due.add_argument("--refresher", metavar="QUIZ[,QUIZ]", help="set the lessons done again before a recertification sitting (quiz ids, comma-separated; 'none': no refresher)")
     due.add_argument("--trainer", help="your name, kept in the audit trail (required to change anything unless the course service knows you)")
     _add_source(due)
 
@@ -60,7 +61,7 @@ def add_commands(command) -> None:  # noqa: ANN001 - course.cli.build_parser's h
 
 
 def _due(args: argparse.Namespace) -> int:
-    changing = args.set_date is not None or args.valid_for is not None or args.due_soon is not None or args.recertify_before is not None
+    changing = args.set_date is not None or args.valid_for is not None or args.due_soon is not None or args.recertify_before is not None or args.refresher is not None
     if changing:
         return _change_due(args)
     if args.quiz:
@@ -102,13 +103,16 @@ def _change_due(args: argparse.Namespace) -> int:
         if not args.cohort:
             raise CommandError("--set needs --cohort (the cohort the due date is for)")
         when = None if args.set_date.strip().lower() in ("none", "") else _due_moment(args.set_date)
-    settings = [(n, v) for n, v in (("valid_months", args.valid_for), ("recertify_before_days", args.recertify_before), ("due_soon_days", args.due_soon)) if v is not None]
+    refresher = None
+    if args.refresher is not None:
+        refresher = [] if args.refresher.strip().lower() in ("", "none") else [q.strip() for q in args.refresher.split(",") if q.strip()]
+    settings = [(n, v) for n, v in (("valid_months", args.valid_for), ("recertify_before_days", args.recertify_before), ("due_soon_days", args.due_soon), ("refresher_lessons", refresher)) if v is not None]
     quiz = args.quiz or "final_assessment"
     if _service(args):  # the service checks and records it under the hub's name for the trainer
         client = _trainer_client(args)
         for name, value in settings:
             client.set_setting(name, value)
-            print(f"{name.replace('_', ' ')}: {value} (set by {who})")
+            print(for_terminal(f"{name.replace('_', ' ')}: {_shown(value)} (set by {who})"))
         if args.set_date is not None:
             title = client.set_due_date(args.cohort, quiz, when)["title"]
             _said_due(args.cohort, title, when, who)
@@ -116,12 +120,18 @@ def _change_due(args: argparse.Namespace) -> int:
     course, store = _open(args)
     with store:
         for name, value in settings:
-            trainer.set_setting(store, name, value, by=who)
-            print(f"{name.replace('_', ' ')}: {value} (set by {who})")
+            trainer.set_setting(store, name, value, by=who, course=course)
+            print(for_terminal(f"{name.replace('_', ' ')}: {_shown(value)} (set by {who})"))
         if args.set_date is not None:
             title = trainer.set_due_date(store, course, args.cohort, quiz, when, by=who)
             _said_due(args.cohort, title, when, who)
     return 0
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return str(value)
 
 
 def _said_due(cohort: str, title: str, when: datetime | None, who: str) -> None:

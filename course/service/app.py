@@ -548,7 +548,7 @@ class CourseSettings(TrainerApi):
 
         data = self.body()
         name, value = _text(data, "name"), data.get("value")
-        await self.call(trainer.set_setting, self.service.store, name, value, by=self.user)
+        await self.call(trainer.set_setting, self.service.store, name, value, by=self.user, course=self.service.course())
         self.reply({"name": name, "value": value, "by": self.user})
 
 
