@@ -42,9 +42,13 @@ lessons: $(STAMP)
 	$(BIN)/course lessons
 
 ## Print the benchmark table, each figure with its target (see README, "Benchmarks"). QUICK=1 for a smaller run.
+## nbgrader (the side-by-side baseline) goes in a venv of its own, build/bench/venv: installed in .venv,
+## its Jupyter server extensions would load in the course's own servers and tests.
+BENCH_VENV := build/bench/venv
 bench: $(STAMP)
-	$(PIP) install -e '.[bench]'
-	$(BIN)/python benchmarks/suite.py $(if $(QUICK),--quick)
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install -e '.[bench]'
+	NBGRADER_PYTHON=$(BENCH_VENV)/bin/python $(BIN)/python benchmarks/suite.py $(if $(QUICK),--quick)
 
 ## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store.
 dashboard: $(STAMP)

@@ -2,7 +2,7 @@
 
 Builds (or reuses, under ``--cache``, default build/bench, gitignored) this course's SQLite store
 with benchmarks/report_scale.py's data set (the real banks; learners x ~100 answers), then an
-nbgrader 0.9 gradebook (nbgrader from PyPI: ``pip install -e '.[bench]'``) with the same
+nbgrader 0.9 gradebook (nbgrader from PyPI in a venv of its own: ``make bench`` builds build/bench/venv) with the same
 learners (students), quizzes (one assignment with one notebook each), questions (grade cells,
 their points as max_score) and answers: one submission per learner and quiz they answered, one
 grade per question answered, scored with the learner's first attempt (nbgrader keeps one grade
@@ -21,7 +21,7 @@ Timed, each in a fresh process (median of ``--repeat``), from an opened database
 
 The ratio is nbgrader's time over the course's (higher: the course is faster). Target >= 10x.
 
-    .venv/bin/python benchmarks/nbgrader_side_by_side.py [--sizes 1000,10000] [--repeat 3] [--json]
+    build/bench/venv/bin/python benchmarks/nbgrader_side_by_side.py [--sizes 1000,10000] [--repeat 3] [--json]
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -39,7 +40,9 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
 
 def run(script: str, arguments: list[str]) -> list[Figure]:
     """The figures one benchmark script prints with --json."""
-    command = [sys.executable, str(HERE / script), *arguments, "--json"]
+    # nbgrader lives in a venv of its own (make bench: build/bench/venv), never in the course's
+    python = os.environ.get("NBGRADER_PYTHON", sys.executable) if script.startswith("nbgrader") else sys.executable
+    command = [python, str(HERE / script), *arguments, "--json"]
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     print(f"  {script} {' '.join(arguments)}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
