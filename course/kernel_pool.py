@@ -31,7 +31,7 @@ class PooledKernelManager(AsyncMappingKernelManager):
     """Jupyter Server's kernel manager, handing out kernels started (and warmed up) in advance."""
 
     pool_size = Integer(1, config=True, help="How many kernels to keep started in advance (0: none).")
-    warm_up = Unicode("import course.widgets, course.store", config=True, help="Code run in a pooled kernel before it is handed out.")
+    warm_up = Unicode("import course.widgets, course.store, course.session, course.bank", config=True, help="Code run in a pooled kernel before it is handed out.")
     refill_delay = Float(2.0, config=True, help="Seconds to wait after handing out a kernel before starting its replacement.")
 
     def __init__(self, **kwargs: Any) -> None:
