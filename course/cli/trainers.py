@@ -94,6 +94,21 @@ def _export(args: argparse.Namespace) -> int:
         from course.files import replace_file
 
         steps = _Steps(["read", "write"], "export")
+        if _service(args):  # through the course service: the service sends the answers' frame
+            try:
+                filters = _filters(args)
+                data = report.load(store, filters)
+                report.check_matches(data, course)  # NothingMatches: nothing written
+                frame = report.answers(data, course)
+                steps("read the store")
+                if frame.empty and filters != report.Filters():
+                    raise CommandError(f"no answers match {_given_filters(args)}; nothing written")
+                replace_file(out, report.to_csv(frame))
+                steps("wrote the file")
+            finally:
+                steps.close()
+            print(f"wrote {_plural(len(frame), 'answer')} to {out}")
+            return 0
         try:
             filters = _filters(args)
             plan = Plan(store, filters)  # the answers' ids and times; the answers are read chunk by chunk

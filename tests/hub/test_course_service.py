@@ -137,7 +137,7 @@ def test_a_forged_sitting_another_learners_results_and_another_identity_are_refu
         wrong = {{}}
         for q in view.questions:   # every answer wrong: the first option, 0, the order shown, ...
             wrong[q.id] = {{"single_choice": q.options[0].id if q.options else None, "true_false": False, "multiple_choice": [q.options[0].id] if q.options else [],
-                           "numeric": "123456", "ordering": [c.id for c in q.items], "matching": {{l.id: q.rights[0].id for l in q.lefts}}}}[q.type]
+                           "numeric": "123456", "ordering": [c.id for c in q.items], "matching": {{l.id: q.rights[0].id for l in q.lefts}}, "free_text": "I do not know."}}[q.type]
         failed = client.submit({FINAL!r}, view.sitting, wrong)
         out["first"] = failed.score.passed
         def status(method, path, body=None):
@@ -357,7 +357,7 @@ def test_the_trainer_dashboard_in_the_trainers_own_server_works_through_the_serv
             out["audit"] = board.audit.children[0].value
             who, cohort, set_cohort = board.learners.children[0].children
             who.value = "kc-bob"; cohort.value = "2026-12 front desk"; set_cohort.click()
-            out["message"] = board.learners.children[4].value
+            out["message"] = board.learners.children[-1].value  # the message line, last
         print(json.dumps(out))
         """
     )
