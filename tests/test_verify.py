@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -153,6 +154,29 @@ def test_course_verify_and_revoke(course, records, issued, tmp_path, capsys):
 # --- the course service's public page ---------------------------------------------------------------
 
 
+def run_in_own_thread(case_class: type) -> None:
+    """Run a tornado test case in a thread of its own: its event loop must not meet another one
+    running in the test's thread (the session's Chromium, driven by Playwright's sync API)."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        case = case_class()
+        case.setUp()
+        try:
+            case.runTest()
+        except BaseException as error:  # re-raised in the test's thread below
+            errors.append(error)
+        finally:
+            case.tearDown()
+
+    worker = threading.Thread(target=target, name="tornado-test")
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the service test did not finish within 2 minutes"
+    if errors:
+        raise errors[0]
+
+
 def test_the_service_answers_a_code_without_a_token(course, records, issued, tmp_path):
     from tornado.testing import AsyncHTTPTestCase
 
@@ -180,12 +204,9 @@ def test_the_service_answers_a_code_without_a_token(course, records, issued, tmp
             results["hostile"] = self.fetch("/services/course/verify?code=%3Cscript%3Ealert(1)%3C/script%3E").body.decode()
             results["trainer_only"] = self.fetch("/services/course/api/revocations", method="POST", body="{}").code
 
-    case = Case()
-    case.setUp()
     try:
-        case.runTest()
+        run_in_own_thread(Case)
     finally:
-        case.tearDown()
         service.pool.shutdown(wait=True)
     status, body, headers = results["json"]
     assert status == 200 and body["state"] == "valid" and body["certificate"]["learner"] == "Ann Nurse"
@@ -243,12 +264,9 @@ def test_the_services_trainer_endpoints_for_due_dates_settings_revocations_and_x
             results["xapi"] = self.call("GET", "xapi?actor=hash")
             results["revoke"] = self.call("POST", "revocations", {"code": record.code, "reason": "wrong person"})
 
-    case = Case()
-    case.setUp()
     try:
-        case.runTest()
+        run_in_own_thread(Case)
     finally:
-        case.tearDown()
         service.pool.shutdown(wait=True)
     assert results["due"][0] == 200 and results["due"][1]["by"] == "Tess Trainer"
     assert [(d.cohort, d.quiz, d.set_by) for d in records.due_dates()] == [("nurses", "final", "Tess Trainer")]
