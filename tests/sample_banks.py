@@ -44,3 +44,21 @@ questions:
     explanation: Because.
 """
 """A five-question assessment with one safety-critical question (f-safe); pass mark 80%."""
+
+PRACTICE = """\
+quiz: basics
+title: The basics
+lesson: 01_basics.ipynb
+mode: practice
+questions:
+  - id: b-tf
+    type: true_false
+    section: One
+    prompt: This is true.
+    answer: true
+    explanation: Because.
+"""
+"""A one-question practice bank (a lesson beside the assessment)."""
+
+RIGHT = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
+"""Every answer of :data:`FINAL` right (full marks)."""

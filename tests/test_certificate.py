@@ -20,28 +20,11 @@ from course.grading import grade
 from course.progress import final_result, learner_progress
 from course.records import Attempt
 from course.store import ResultsStore
-from sample_banks import FINAL
+from sample_banks import FINAL, PRACTICE, RIGHT
 from seed import practise
 from seed import sit as sit_in
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-
-
-PRACTICE = """\
-quiz: basics
-title: The basics
-lesson: 01_basics.ipynb
-mode: practice
-questions:
-  - id: b-tf
-    type: true_false
-    section: One
-    prompt: This is true.
-    answer: true
-    explanation: Because.
-"""
-
-RIGHT = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
 
 
 @pytest.fixture

@@ -19,23 +19,9 @@ from course.cli import main
 from course.progress import final_result
 from course.session import CourseSession
 from course.store import ResultsStore
-from sample_banks import FINAL
+from sample_banks import FINAL, PRACTICE, RIGHT
 from seed import sit
 
-PRACTICE = """\
-quiz: basics
-title: The basics
-lesson: 01_basics.ipynb
-mode: practice
-questions:
-  - id: b-tf
-    type: true_false
-    section: One
-    prompt: This is true.
-    answer: true
-    explanation: Because.
-"""
-RIGHT = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
 WRONG = {**RIGHT, "f-safe": False}
 
 
@@ -53,10 +39,9 @@ def course(tmp_path):
 
 
 @pytest.fixture
-def records(store_url, tmp_path):
-    results = ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl")
-    yield results
-    results.close()
+def records(store):
+    """The results store (tests/conftest.py's ``store``) that the records are kept in."""
+    return store
 
 
 def state(course, store, when):

@@ -18,11 +18,9 @@ from course import verify as V
 from course.bank import load_course
 from course.certificate import NotEligible, issue
 from course.cli import main
-from course.store import ResultsStore
-from sample_banks import FINAL
+from sample_banks import FINAL, RIGHT
 from seed import sit
 
-RIGHT = {"f-safe": True, "f-one": "a", "f-two": False, "f-three": 10, "f-four": "c"}
 PASSED = datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)
 
 
@@ -35,10 +33,9 @@ def course(tmp_path):
 
 
 @pytest.fixture
-def records(store_url, tmp_path):
-    results = ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl")
-    yield results
-    results.close()
+def records(store):
+    """The results store (tests/conftest.py's ``store``) that the records are kept in."""
+    return store
 
 
 @pytest.fixture
