@@ -97,15 +97,15 @@ def test_a_kernel_never_holds_a_key(hub: HubProcess) -> None:
                 if isinstance(ref, str) and len(ref) >= 30 and ref not in needles:
                     in_memory.update(n for n in needles if n in ref)
         banks = [type(o).__name__ for o in gc.get_objects() if type(o).__module__ == "course.bank" and type(o).__name__ in ("SingleChoice", "MultipleChoice", "TrueFalse", "Numeric", "Ordering", "Matching", "Bank", "Course")]
-        import os
-        system = {{"proc", "sys", "dev", "run", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "boot", "etc", "var"}}  # the OS's own files
-        # the host's workspace that holds the checkout (a CI runner's copy of the submission, a
-        # developer's other clones) is not the deployment's: the checkout itself is searched, the
-        # rest of that top-level folder is not
+        import os, tempfile
+        # where a deployment, what it installs and its users write: its own folder, the temp
+        # folders, home folders, /srv, /opt, /root, mounts, /var's writable parts, and the checkout.
+        # Not the rest of the host: a CI runner's own folders (which hold a copy of the
+        # submission, banks included) are not the deployment's and no learner is given them.
         checkout = {str(ROOT)!r}
-        workspace = "/" + checkout.strip("/").split("/")[0]
-        workspace = None if workspace in ("/tmp", "/home") else workspace  # where learners and the deployment write
-        roots = ["/" + d for d in os.listdir("/") if d not in system and "/" + d != workspace] + [checkout] + [p for p in ("/var/tmp", "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups") if os.path.isdir(p)]
+        places = [{str(hub.deployment.root)!r}, tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/opt", "/root", "/mnt", "/media",
+                  "/var/mail", "/var/spool", "/var/opt", "/var/local", "/var/www", "/var/backups", checkout]
+        roots = sorted({{p for p in places if os.path.isdir(p)}})
         found = subprocess.run(["grep", "-rlsF", "--binary-files=text", "-f", "-", *roots], input="\\n".join(needles), capture_output=True, text=True)
         # a key is a bank's text in a file that holds explanations (a bank, a copy or a dump of
         # its questions) -- not a source document whose sentence an explanation paraphrases
