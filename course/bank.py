@@ -16,15 +16,22 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal, Mapping, Union
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from course import config
 from course.roles import ROLES
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported where a bank file is parsed, and each model's validator is built the first
+# time it validates (defer_build): a lesson kernel that gets its banks from the cache
+# (:func:`course_cached`) never parses YAML nor builds a validator (issue 13).
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Flag = Annotated[bool, Strict()]
@@ -47,7 +54,7 @@ QUESTION_TYPES = (
 class _Model(BaseModel):
     """Strict about unknown fields (a typo is an error), forgiving about `text: 1970`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, defer_build=True)
 
 
 # --- question parts ---------------------------------------------------------------------------
@@ -182,7 +189,12 @@ Question = Annotated[
     Union[SingleChoice, MultipleChoice, TrueFalse, Numeric, Ordering, Matching, FreeText],
     Field(discriminator="type"),
 ]
-_QUESTION = TypeAdapter(Question)
+
+
+@cache
+def _question_adapter() -> TypeAdapter[Question]:
+    """The validator of one question (any type), built on first use."""
+    return TypeAdapter(Question)
 
 
 class Quota(_Model):
@@ -332,6 +344,8 @@ def _display(path: Path) -> str:
 
 def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
     """The 1-based line of the deepest node reached by following ``path`` from ``node``."""
+    import yaml
+
     if node is None:
         return None
     line = node.start_mark.line + 1
@@ -353,6 +367,8 @@ def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
 
 def _duplicate_keys(node: yaml.Node, trail: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], str, int]]:
     """Yield (path to the mapping, key, line) for every key written twice in one mapping."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
@@ -688,12 +704,11 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
     return line, f"invalid YAML: {what}"
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
-
-
 def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     """Parse once: the node tree (for line numbers and duplicate keys) and the data built from it."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when present: ~10x faster
     try:
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
@@ -709,6 +724,8 @@ def check_bank(path: Path, *, notebooks: Path | None = None, roles_from: Path | 
     (:func:`section_roles`) must be sound. Without it, the section roles are read, leniently, from
     the lesson in ``roles_from`` when it is there (else every section is for every role).
     """
+    import yaml
+
     path = Path(path)
     name = _display(path)
     problems: list[Problem] = []
@@ -812,7 +829,7 @@ def check_bank(path: Path, *, notebooks: Path | None = None, roles_from: Path | 
                 shown = "; ".join(repr(h) for h in headings) or "none"
                 problem(label, "section", f"{section.strip()!r} is not a '##' heading of {lesson} (its headings: {shown})", _line_of(root, base + ("section",)))
         try:
-            questions.append(_QUESTION.validate_python(qdata))
+            questions.append(_question_adapter().validate_python(qdata))
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])
@@ -1053,14 +1070,19 @@ _cache: dict[str, tuple[tuple[tuple[str, float], ...], Course]] = {}
 
 
 def course_cached(directory: Path | None = None) -> Course:
-    """:func:`load_course`, reloaded only when a bank file changed (for lesson kernels)."""
+    """:func:`load_course`, reloaded only when a bank file changed (for lesson kernels).
+
+    Within a process, the course is kept while no bank file nor lesson changes its modification
+    time. A new process (each lesson's kernel) reads it from :func:`_disk_cache` when the banks,
+    the lessons and the code that loads them are byte for byte those it was saved from.
+    """
     directory = Path(directory) if directory is not None else config.quizzes_dir()
     stamp = tuple((p.name, p.stat().st_mtime) for p in bank_files([directory])) + _lessons_stamp()
     key = str(directory.resolve())
     hit = _cache.get(key)
     if hit and hit[0] == stamp:
         return hit[1]
-    loaded = load_course(directory)
+    loaded = _load_through_disk_cache(directory)
     _cache[key] = (stamp, loaded)
     return loaded
 
@@ -1071,3 +1093,97 @@ def _lessons_stamp() -> tuple[tuple[str, float], ...]:
         return tuple((p.name, p.stat().st_mtime) for p in sorted(config.notebooks_dir().glob("*.ipynb")))
     except OSError:
         return ()
+
+
+# --- the loaded course kept on disk -------------------------------------------------------------
+#
+# Loading the banks (YAML, then every question validated by pydantic) took about 0.1-0.2 s of a
+# lesson kernel's first question, in every kernel (issue 13). The course loaded once is kept in
+# the data folder (``<data>/bank-cache/``) as a pickle, with what it was loaded from: the bytes of
+# every bank file, of every lesson notebook (the sections' roles) and of the modules that decide
+# what a bank means. It is used only when all of those are exactly as they were (hashes, not
+# modification times), so an edit, a reverted file or a new course version is never served stale.
+# Only a file this user owns and no one else can write is read (a pickle runs code when loaded);
+# anything unexpected in it means loading the banks as usual. A failure to write it only costs the
+# next kernel the load.
+
+_DISK_FORMAT = "course.bank disk cache 1"
+_CODE = ("bank.py", "assessment.py", "roles.py")
+"""The modules whose rules decide what a loaded course is: a change to one invalidates the cache."""
+
+
+def _disk_cache_file(directory: Path) -> Path:
+    where = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:24]
+    return config.data_dir() / "bank-cache" / f"{where}.pickle"
+
+
+def _sources_digest(directory: Path) -> str | None:
+    """A hash of everything a loaded course depends on; None when a file cannot be read."""
+    import pydantic
+
+    digest = hashlib.sha256(f"{_DISK_FORMAT}\0{pydantic.VERSION}\0{directory}\0".encode())
+    here = Path(__file__).parent
+    try:
+        for name in _CODE:
+            digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+        for path in bank_files([directory]):
+            digest.update(b"bank\0" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        lessons = config.notebooks_dir()
+        digest.update(b"lessons\0" + str(lessons).encode() + b"\0")
+        if lessons.is_dir():
+            for path in sorted(lessons.glob("*.ipynb")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _load_through_disk_cache(directory: Path) -> Course:
+    """:func:`load_course`, from the disk cache when it holds this very course."""
+    digest = _sources_digest(directory)
+    if digest is None:
+        return load_course(directory)
+    path = _disk_cache_file(directory)
+    cached = _read_disk_cache(path, digest)
+    if cached is not None:
+        return cached
+    loaded = load_course(directory)
+    _write_disk_cache(path, digest, loaded)
+    return loaded
+
+
+def _read_disk_cache(path: Path, digest: str) -> Course | None:
+    import pickle
+
+    try:
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return None  # someone else could have written it
+            if file.readline().rstrip(b"\n") != f"{_DISK_FORMAT} {digest}".encode():
+                return None  # another course, or this one before an edit
+            course = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a cache that cannot be read is only a slower load
+        return None
+    return course if isinstance(course, Course) else None
+
+
+def _write_disk_cache(path: Path, digest: str, course: Course) -> None:
+    import pickle
+    import tempfile
+
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(f"{_DISK_FORMAT} {digest}\n".encode())
+                pickle.dump(course, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except Exception:  # noqa: BLE001 - the next kernel loads the banks itself
+        return
