@@ -480,6 +480,39 @@ def _plain(values: pd.Series) -> pd.Series:
     return out.where(out.notna(), None)
 
 
+_DENSE_LIMIT = 1 << 24
+"""Largest key range :func:`_dense_ids` and :func:`_present` index with a flat table (16 Mi slots: 64 MiB of int32)."""
+
+
+def _dense_ids(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, uniques) of integer keys in [0, size), as ``pd.factorize(keys)`` gives them: uniques in
+    the order they first appear, ``uniques[ids] == keys``.
+
+    By a flat table of the key range instead of a hash table: learner x question pairs of a million
+    answers in milliseconds. Falls back to pandas above :data:`_DENSE_LIMIT` keys.
+    """
+    n = len(keys)
+    if size > _DENSE_LIMIT or n > np.iinfo(np.int32).max:
+        ids, uniques = pd.factorize(keys)
+        return ids.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.int64)
+    first = np.full(size, n, dtype=np.int32)
+    positions = np.arange(n, dtype=np.int32)
+    np.minimum.at(first, keys, positions)
+    uniques = keys[first[keys] == positions]
+    index = first  # reused: only the uniques' slots are read back
+    index[uniques] = np.arange(len(uniques), dtype=np.int32)
+    return index[keys].astype(np.int64), uniques
+
+
+def _present(keys: np.ndarray, size: int) -> np.ndarray:
+    """The distinct integer keys in [0, size), ascending (``np.unique``, by a flat table of flags)."""
+    if size > _DENSE_LIMIT:
+        return np.sort(pd.unique(keys))
+    flags = np.zeros(size, dtype=bool)
+    flags[keys] = True
+    return np.flatnonzero(flags)
+
+
 def _percent(total: np.ndarray, maximum: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(maximum > 0, 100.0 * total / np.where(maximum > 0, maximum, 1.0), 0.0)
@@ -614,8 +647,11 @@ def _learner_quizzes(data: Data, course: Course) -> pd.DataFrame:
     pending = np.bincount(cell[practice_row & pending_row], minlength=size)
     rows = np.flatnonzero(practice_row & in_bank)
     if len(rows):
-        ids, pairs = pd.factorize(cell[rows] * len(question_cats) + qc[rows])  # one id per (cell, question)
-        cells, graded = pairs // len(question_cats), gradable_q[pairs % len(question_cats)]
+        # one id per (learner, question): in its own bank, a question names its quiz, so its cell
+        nqc = len(question_cats)
+        ids, pairs = _dense_ids(_codes(a["learner"])[rows] * nqc + qc[rows], (len(a["learner"].cat.categories) + 1) * nqc)
+        cells = (pairs // nqc) * n_banks + owner_bank[pairs % nqc]
+        graded = gradable_q[pairs % nqc]
         answered = np.bincount(cells, minlength=size)
         scores = score[rows]
         has = ~np.isnan(scores)
@@ -796,7 +832,7 @@ def _role_progress(data: Data, course: Course) -> dict[str, np.ndarray]:
     if len(a) and n_banks:
         lc, qc = _codes(a["learner"]), _codes(a["question"])
         keep = (lc >= 0) & (qc >= 0)
-        pairs = np.unique(lc[keep].astype(np.int64) * len(question_cats) + qc[keep])
+        pairs = _present(lc[keep].astype(np.int64) * len(question_cats) + qc[keep], (len(a["learner"].cat.categories) + 1) * len(question_cats))
         pl, pq = pairs // len(question_cats), pairs % len(question_cats)
         ok = (bank_q[pq] >= 0) & member[role_code[pl], pq]
         np.add.at(counts, (pl[ok], bank_q[pq[ok]]), 1)
@@ -987,11 +1023,11 @@ def _item_analysis(data: Data, course: Course, first: np.ndarray) -> pd.DataFram
     scored = ~np.isnan(x)
 
     # rest of quiz: the learner's first-attempt total on the quiz, minus this question's score
-    lq_inv, _ = pd.factorize(lc * (len(quiz_cats) + 1) + qz)
+    lq_inv = _dense_ids(lc * (len(quiz_cats) + 1) + qz, (len(a["learner"].cat.categories) + 1) * (len(quiz_cats) + 1))[0]
     totals = np.bincount(lq_inv, weights=np.where(scored, x, 0.0))
     y = totals[lq_inv] - np.where(scored, x, 0.0) if len(lq_inv) else np.zeros(0)
 
-    item_inv, item_ids = pd.factorize(qz * nqs + qs)
+    item_inv, item_ids = _dense_ids(qz * nqs + qs, (len(quiz_cats) + 1) * nqs)
     k = len(item_ids)
     pending = np.bincount(item_inv[free & ~scored], minlength=k)
     g = item_inv[scored]
