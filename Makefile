@@ -50,9 +50,10 @@ bench: $(STAMP)
 	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check --quiet install -e '.[bench]'
 	NBGRADER_PYTHON=$(BENCH_VENV)/bin/python $(BIN)/python benchmarks/suite.py $(if $(QUICK),--quick)
 
-## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store.
+## The trainer dashboard in Voila (no code, no JupyterLab), on the same results store; the course's
+## Voila template (share/jupyter): nothing fetched from a CDN, the page's wide column.
 dashboard: $(STAMP)
-	$(BIN)/voila notebooks/trainer_dashboard.ipynb --port=$(PORT) --Voila.ip=127.0.0.1
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" $(BIN)/voila notebooks/trainer_dashboard.ipynb --template=course --port=$(PORT) --Voila.ip=127.0.0.1
 
 ## Redraw every lesson figure into notebooks/figures/ (after changing notebooks/figures/make_figures.py).
 figures: $(STAMP)

@@ -578,6 +578,8 @@ class Dashboard:
 
     def _draw_overview(self, r: report.Report) -> None:
         people = r.learner_summary
+        if len(people):  # the table's column says "Role": a learner without one shows a dash, not three words
+            people = people.assign(role=people["role"].where(people["role"] != report.NO_ROLE, "—"))
         lessons = int(people["lessons_total"].max()) if len(people) else 0
         note = f"<p class='dash-note'>{LABELS['lessons_completed']}: of the {plural(lessons, 'lesson')} with a practice quiz.</p>" if lessons else ""
         self.overview.children = [
