@@ -89,15 +89,19 @@ SAVED_FOR_LATER = (
 
 
 def get_store() -> ResultsStore:
-    """The results store for this kernel (one per database URL): single-user mode only."""
+    """The results store for this kernel (one per database URL): single-user mode only.
+
+    On a SQLite file, a :class:`~course.lesson_store.LessonStore`: what a page reads is read with
+    ``sqlite3``, and SQLAlchemy loads at the first answer stored, not at the first question shown.
+    """
     global _store, _store_url
-    from course.store import ResultsStore  # SQLAlchemy loads here, not at import
+    from course.lesson_store import open_store
 
     url = config.database_url()
     if _store is None or url != _store_url:
         if _store is not None:
             _store.close()
-        _store, _store_url = ResultsStore(url), url
+        _store, _store_url = open_store(url), url  # type: ignore[assignment] - a ResultsStore's methods, read faster
     return _store
 
 
