@@ -298,12 +298,16 @@ class TrainerClient:
     def waive(self, learner: str, quiz: str, reason: str) -> dict[str, Any]:
         return dict(self._http.json("POST", "waivers", {"learner": learner, "quiz": quiz, "reason": reason}))
 
-    def certificate(self, learner: str) -> bytes:
-        status, kind, data = self._http.request("POST", "certificates", {"learner": learner})
-        if status != 200 or not kind.startswith("application/pdf"):
-            _decode(status, data)
-            raise ServiceError("The course service did not send a PDF.")
-        return data
+    def certificate(self, learner: str) -> tuple[bytes, str, str | None]:
+        """(the PDF, its verification code, valid until as an ISO time or None), issued by the service."""
+        import base64
+        import binascii
+
+        reply = self._http.json("POST", "certificates", {"learner": learner})
+        try:
+            return base64.b64decode(reply["pdf"], validate=True), str(reply["code"]), reply.get("valid_until")
+        except (KeyError, TypeError, binascii.Error):
+            raise ServiceError("The course service did not send a certificate.") from None
 
     def audit(self, learner: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
         return list(self._http.json("GET", "audit", query={"learner": learner, "action": action}))

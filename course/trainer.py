@@ -141,10 +141,12 @@ def certificate(store: ResultsStore, course: Course, learner: str, out: Path | s
     return issue(course, store, learner, out, by=by)[0]
 
 
-def certificate_pdf(store: ResultsStore, course: Course, learner: str, *, by: str) -> bytes:
-    """The certificate as PDF bytes (for the course service), recorded as issued."""
+def certificate_pdf(store: ResultsStore, course: Course, learner: str, *, by: str) -> tuple[bytes, Any]:
+    """(the certificate as PDF bytes, its record: verification code, valid until) for the course
+    service, recorded as issued."""
     with tempfile.TemporaryDirectory() as folder:
-        return certificate(store, course, learner, Path(folder) / "certificate.pdf", by=by).read_bytes()
+        pdf = certificate(store, course, learner, Path(folder) / "certificate.pdf", by=by).read_bytes()
+    return pdf, store.certificates(learner)[-1]
 
 
 # --- recertification, due dates, certificates (course.recert, course.verify) ---------------------

@@ -140,13 +140,14 @@ def _certificate(args: argparse.Namespace) -> int:
         from course.client import ServiceError
 
         try:
-            pdf = _trainer_client(args).certificate(args.learner)
+            pdf, code, valid_until = _trainer_client(args).certificate(args.learner)
         except ServiceError as refusal:
             raise CommandError(f"no certificate: {refusal}") from None
         from course.files import replace_file
 
         replace_file(path, pdf)
-        print(f"wrote {path} (issued by {trainer_name}, recorded in the audit trail)")
+        until = f", valid until {valid_until[:10]}" if valid_until else ""
+        print(f"wrote {path} (verification code {code}{until}; issued by {trainer_name}, recorded in the audit trail)")
         return 0
     from course import trainer
     from course.store import local_actor

@@ -21,7 +21,7 @@ Learners (any hub user whose token may access the service), under ``<prefix>api/
 Trainers (members of the trainer group) also have ``GET learners``, ``GET report/<table>``
 (``?format=json|csv`` and the report's filters), ``GET reviews``, ``POST reviews``
 ``{key, score, comment}``, ``POST retakes`` / ``cohorts`` / ``waivers``, ``POST certificates``
-``{learner}`` (a PDF), ``GET audit``, and for a dashboard away from the database ``GET snapshot``
+``{learner}`` (``{code, valid_until, pdf}``, the PDF in base64), ``GET audit``, and for a dashboard away from the database ``GET snapshot``
 (the report's data), ``GET course`` (the banks) and ``GET attempts``, ``POST revocations``
 ``{code, reason}`` (revoke a certificate), ``POST due-dates`` ``{cohort, quiz, due}`` and ``POST settings``
 ``{name, value}`` (course.recert), and ``GET xapi`` (the xAPI statements). ``GET health`` needs no token.
@@ -40,6 +40,7 @@ that cannot be graded (nothing stored), 503 the database cannot be reached (send
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import json
 import logging
@@ -495,14 +496,16 @@ class Certificates(TrainerApi):
 
         learner = _text(self.body(), "learner")
         try:
-            pdf = await self.call(trainer.certificate_pdf, self.service.store, self.service.course(), learner, by=self.user)
+            pdf, issued = await self.call(trainer.certificate_pdf, self.service.store, self.service.course(), learner, by=self.user)
         except Refused:
             raise
         except NotEligible as refusal:
             raise Refused(409, "not_eligible", refusal.reason) from None
-        self.set_header("Content-Type", "application/pdf")
-        self.set_header("Content-Disposition", 'attachment; filename="certificate.pdf"')
-        self.finish(pdf)
+        # the code and its validity with the PDF, so that the trainer's command can say them
+        self.reply({
+            "code": issued.code, "valid_until": None if issued.valid_until is None else issued.valid_until.isoformat(),
+            "pdf": base64.b64encode(pdf).decode("ascii"),
+        })  # fmt: skip
 
 
 class XapiStatements(TrainerApi):

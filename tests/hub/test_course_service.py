@@ -371,3 +371,77 @@ def test_the_trainer_dashboard_in_the_trainers_own_server_works_through_the_serv
     learner = printed(hub.run_in_kernel(ANN, code))
     assert learner["errors"] == [] and "learners" not in learner
     assert "The dashboard cannot be shown" in learner["status"] and "Only trainers" in learner["status"]
+
+
+def test_certificates_due_dates_and_revocation_through_the_service_and_the_public_verification_page(hub: HubProcess) -> None:
+    """Issue 14 on the hub: the trainer issues, verifies and revokes a certificate and sets a due date
+    and how long a pass is valid, each through the service and audited under the hub's name; a
+    learner's kernel can do none of it; the verification page answers anyone, with no hub login."""
+    import requests
+    import seed  # tests/seed.py: answers through the learner's own path
+
+    learner, cohort = "Cara Certified", "2027-01 nurses"
+    course = course_of(hub)
+    with store_of(hub) as store:
+        store.ensure_learner(learner, cohort)
+        seed._practice(store, course, learner, [b.quiz for b in course.banks.values() if b.mode == "practice"])
+        seed._final(store, course, learner, miss_critical=False)
+    code = textwrap.dedent(
+        f"""
+        import json, os, re, subprocess, sys
+        def course(*args):
+            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
+            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
+        os.makedirs(os.path.expanduser("~/certificates"), exist_ok=True)
+        out = {{"certificate": course("certificate", {learner!r}, "--out", os.path.expanduser("~/certificates"))}}
+        found = re.search(r"verification code ([0-9A-Z-]+)", out["certificate"]["out"])
+        out["code"] = found.group(1) if found else None
+        out["pdf"] = sorted(os.listdir(os.path.expanduser("~/certificates"))) if os.path.isdir(os.path.expanduser("~/certificates")) else []
+        out["verify"] = course("verify", out["code"] or "none")
+        out["due"] = course("due", "--set", "2027-01-31", "--cohort", {cohort!r}, "--quiz", "final_assessment")
+        out["valid_for"] = course("due", "--valid-for", "24")
+        out["listed"] = course("due", "--all", "--format", "csv")
+        out["revoke"] = course("revoke", out["code"] or "none", "--reason", "issued by mistake (hub test)")
+        out["verify_after"] = course("verify", out["code"] or "none")
+        print(json.dumps(out))
+        """
+    )
+    out = printed(hub.run_in_kernel(TRAINER, code, timeout=120))
+    assert out["certificate"]["code"] == 0 and out["code"], out["certificate"]
+    assert len(out["pdf"]) == 1 and out["pdf"][0].endswith(".pdf"), out["pdf"]
+    assert out["verify"]["code"] == 0 and learner in out["verify"]["out"], out["verify"]
+    assert out["due"]["code"] == 0 and out["valid_for"]["code"] == 0, (out["due"], out["valid_for"])
+    assert any(line.startswith(learner) and "current" in line for line in out["listed"]["out"].splitlines()), out["listed"]
+    assert out["revoke"]["code"] == 0, out["revoke"]
+    assert out["verify_after"]["code"] != 0 and "revoked" in out["verify_after"]["out"] + out["verify_after"]["err"], out["verify_after"]
+    with store_of(hub) as store:
+        mine = {(e.actor, e.action) for e in store.audit() if e.action in ("certificate", "due_date", "setting", "revocation")}
+        assert {(TRAINER, "certificate"), (TRAINER, "due_date"), (TRAINER, "setting"), (TRAINER, "revocation")} <= mine, mine
+        before = len(store.audit())
+    # a learner's kernel: the same commands are refused, nothing changes
+    learners_try = textwrap.dedent(
+        f"""
+        import json, os, subprocess, sys
+        def course(*args):
+            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
+            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
+        print(json.dumps({{
+            "certificate": course("certificate", {learner!r}, "--out", os.path.expanduser("~/mine.pdf")),
+            "due": course("due", "--set", "none", "--cohort", {cohort!r}, "--quiz", "final_assessment"),
+            "valid_for": course("due", "--valid-for", "0"),
+            "revoke": course("revoke", {out["code"]!r}, "--reason", "not mine to revoke"),
+        }}))
+        """
+    )
+    refused = printed(hub.run_in_kernel(BOB, learners_try, timeout=120))
+    for what, result in refused.items():
+        assert result["code"] == 1 and "Only trainers" in result["err"], (what, result)
+    with store_of(hub) as store:
+        assert len(store.audit()) == before
+    # the public page a certificate's QR code opens: no hub login, what the records say
+    page = requests.get(f"{hub.service_proxy_url}verify", params={"code": out["code"]}, timeout=30, allow_redirects=False)
+    assert page.status_code == 200, (page.status_code, page.text[:300])
+    assert learner in page.text and "revoked" in page.text.lower()
+    api = requests.get(f"{hub.service_proxy_url}api/verify/{out['code']}", timeout=30, allow_redirects=False)
+    assert api.status_code == 200, api.text[:300]
+    assert (api.json()["state"], api.json()["valid"], api.json()["certificate"]["learner"]) == ("revoked", False, learner)
