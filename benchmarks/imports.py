@@ -1,7 +1,7 @@
 """What a lesson kernel pays to import the course, against importing ipywidgets alone.
 
 Each figure is the median over fresh kernels (one import per kernel, so nothing is cached in
-the process). The course's lesson entry point is ``course.widgets``; reporting libraries
+the process), the two imports' kernels taking turns. The course's lesson entry point is ``course.widgets``; reporting libraries
 (pandas, fpdf2) must not load there.
 
     .venv/bin/python benchmarks/imports.py [--kernels 5] [--json]
@@ -60,8 +60,10 @@ def time_import(module: str) -> dict:
 
 
 def measure(kernels: int = 5) -> list[Figure]:
-    widgets = [time_import("ipywidgets") for _ in range(kernels)]
-    course = [time_import("course.widgets") for _ in range(kernels)]
+    widgets, course = [], []
+    for _ in range(kernels):  # interleaved: a busy moment of the machine falls on both alike
+        widgets.append(time_import("ipywidgets"))
+        course.append(time_import("course.widgets"))
     base = statistics.median(r["seconds"] for r in widgets)
     ours = statistics.median(r["seconds"] for r in course)
     heavy = sorted({m for r in course for m in r["loaded"]})
