@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 DEFAULT_PATH = Path("/usr/bin/chromium")
@@ -26,7 +25,6 @@ LAUNCH_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-APT_TIMEOUT = 600  # seconds for each apt-get call
 
 
 class BrowserUnavailable(RuntimeError):
@@ -44,29 +42,11 @@ def find() -> Path | None:
     return None
 
 
-def _apt_get(*args: str) -> tuple[bool, str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        done = subprocess.run(
-            ["apt-get", *args], env=env, capture_output=True, text=True, timeout=APT_TIMEOUT, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return False, f"apt-get {' '.join(args)} failed: {error}"
-    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
-    return done.returncode == 0, f"apt-get {' '.join(args)} exited with {done.returncode}: {tail}"
-
-
 def install() -> str:
     """Install Debian's chromium with apt-get (as root only); return what happened."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return "not running as root, so chromium was not installed"
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available to install chromium"
-    ok, report = _apt_get("install", "-y", "--no-install-recommends", "chromium")
-    if not ok:  # the package lists may be empty or stale
-        _apt_get("update")
-        ok, report = _apt_get("install", "-y", "--no-install-recommends", "chromium")
-    return "chromium installed" if ok else report
+    import debian  # tests/debian.py (tests/ is on sys.path: tests/conftest.py)
+
+    return debian.install("chromium")
 
 
 def ensure() -> Path:
