@@ -3,7 +3,7 @@
 Each page of the learner's view runs its lesson in a new kernel, and starting one (Python, IPython,
 ipykernel, then ``import course.widgets``) was about 0.8 s of the 2.5 s a learner waited for a
 lesson's first question. :class:`PooledKernelManager` keeps :attr:`~PooledKernelManager.pool_size`
-kernels started, with the course already imported in them, and hands one out when a page asks for
+kernels started, with the course already imported and its banks loaded in them (:data:`WARM_UP`), and hands one out when a page asks for
 a kernel; it starts a replacement a moment later (after the page has been drawn, so the two do not
 compete for the processor).
 
@@ -27,11 +27,24 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from traitlets import Float, Integer, Unicode
 
 
+WARM_UP = """\
+import course.widgets, course.lesson_store, course.session, course.bank, course.store, course.render
+try:
+    course.bank.course_cached()  # the banks, loaded (or read from the disk cache) before the page asks
+    course.render.markdown("*ready*")  # the Markdown parser built
+except Exception:
+    pass  # a broken bank: the lesson's page says so, as without the pool
+"""
+"""What a pooled kernel does before it waits: the course's modules imported, the banks loaded and
+the Markdown parser built -- the course's own content, the same for every learner; nothing of the
+learner (no name, answer or progress is read: the lesson's cells run when its page opens)."""
+
+
 class PooledKernelManager(AsyncMappingKernelManager):
     """Jupyter Server's kernel manager, handing out kernels started (and warmed up) in advance."""
 
     pool_size = Integer(1, config=True, help="How many kernels to keep started in advance (0: none).")
-    warm_up = Unicode("import course.widgets, course.store, course.session, course.bank", config=True, help="Code run in a pooled kernel before it is handed out.")
+    warm_up = Unicode(WARM_UP, config=True, help="Code run in a pooled kernel before it is handed out.")
     refill_delay = Float(2.0, config=True, help="Seconds to wait after handing out a kernel before starting its replacement.")
 
     def __init__(self, **kwargs: Any) -> None:

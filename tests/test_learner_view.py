@@ -71,9 +71,13 @@ def test_the_kernel_pool_hands_out_a_kernel_started_in_advance_with_the_course_i
             client.start_channels()
             try:
                 found: list[str] = []
-                code = "import sys; print(sorted(m for m in ('course.widgets', 'course.store', 'course.session') if m in sys.modules), In[1:-1])"
+                code = (
+                    "import sys; print(sorted(m for m in ('course.widgets', 'course.store', 'course.session', 'course.lesson_store') if m in sys.modules), In[1:-1], "
+                    "bool(sys.modules['course.bank']._cache), 'course.widgets' in sys.modules and sys.modules['course.widgets']._store is None)"
+                )
                 await client.execute_interactive(code, timeout=30, output_hook=lambda m: found.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
-                assert found == ["['course.session', 'course.store', 'course.widgets'] []\n"]  # imported; no cell run before the page's
+                # imported and the banks loaded; no cell run before the page's, no store opened
+                assert found == ["['course.lesson_store', 'course.session', 'course.store', 'course.widgets'] [] True True\n"]
             finally:
                 client.stop_channels()
             assert await manager.start_kernel(kernel_name=NATIVE_KERNEL_NAME, path="elsewhere") not in (first, handed)  # another folder: a new kernel
