@@ -26,7 +26,6 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float, Integer, Unicode
 
-
 WARM_UP = """\
 import course.widgets, course.lesson_store, course.session, course.bank, course.store, course.render
 try:
