@@ -78,17 +78,16 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: t
     """(attempt columns, learners, latest reviews) as :func:`course.report._assemble` takes them.
 
     ``ids``: only the attempts whose stored id is in [first, last] (a streamed export's chunk).
-    ``cache``: the columnar cache's file (see "The cache" above), used for an unfiltered read of
+    ``cache``: the columnar cache's file (see "The cache" below), used for an unfiltered read of
     the progress columns (``detail=False``), and written after it.
     """
-    import numpy as np
-    import pandas as pd
-
     unfiltered = all(getattr(filters, name) is None for name in ("cohort", "learner", "quiz", "since", "until"))
     if cache is not None and not detail and key is None and ids is None and unfiltered:
-        attempts, people, reviews = _read_cached(url, cache)
-        out = _frame(attempts, detail), _learner_frame(people), _review_frame(reviews)
-        del attempts, people, reviews
+        if url.get_backend_name() == "sqlite" and (not url.database or url.database == ":memory:"):
+            raise ReadError("an in-memory SQLite database cannot be read by another connection")
+        frame, people, reviews = _read_cached(url, cache)
+        out = frame, _learner_frame(people), _review_frame(reviews)
+        del people, reviews
         pa.default_memory_pool().release_unused()
         return out
 
@@ -112,19 +111,38 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: t
 
 # --- The cache --------------------------------------------------------------------------------
 #
-# The store only ever appends attempts: their learner, quiz, question, type, points, sitting, time
-# and key never change once written (the scores do not either, but a score edited behind the
-# store's back is what the re-grade looks for). The cache keeps those columns of every attempt
-# up to an id, dictionary-encoded, in an Arrow IPC file read by memory map. A cached read fetches
-# afresh: the ids, scores and correct flags of the cached rows (numbers: a quarter of a full
-# read), every column of the rows after them, the learners and the reviews. The cache is used
-# only when the fresh ids are exactly its ids and its first and last rows' keys are still there
-# (else every row is read again and the cache rewritten): a row deleted or added under an old
-# id, or another database at the same place, is a full read. The re-grade, the answers and the
-# export read every column afresh (detail=True), never the cache.
+# The store only appends attempts. The cache keeps the progress columns of every attempt up to an
+# id (scores included), the ids as sorted categories and int32 codes, in an Arrow IPC file read by
+# memory map: its columns are the report's arrays as they are. A cached read fetches afresh only the
+# rows after the cache's last id, the learners, the reviews (every time: a review is how a score
+# changes) and the database's state, all in one read transaction; then it appends the new rows (and
+# rewrites the cache if there were any).
+#
+# Every other change to a stored answer is logged by the database itself: store schema version 5
+# has triggers that write each UPDATE and DELETE of an attempt (and, on SQLite, an attempt stored
+# under an id below one already there) to ``attempt_changes``. The cache is used only while
+#
+# - the triggers are there (SQLite: all three; PostgreSQL: both, ENABLE ALWAYS) and the schema has
+#   not changed since the cache was written (SQLite: PRAGMA schema_version, which every CREATE and
+#   DROP moves; PostgreSQL: each trigger's catalog row, oid and xmin, which DROP, CREATE, DISABLE
+#   and ENABLE change): a trigger dropped and made again, or disabled for a while, ends the cache;
+# - the change log has not moved (its row count and its last sequence number);
+# - the first row's id and key and the key at the cache's last id are the same (another database
+#   at the same place, or a restored copy, is not this one);
+# - PostgreSQL only: as many rows up to the cache's last id as the cache holds (there, transactions
+#   commit in any order: an answer whose id was taken before the cache was written may arrive after);
+# - SQLite only: at most _MAX_NEW rows are new (they are read row by row, in this process).
+#
+# Otherwise every row is read again (by ADBC; SQLite in a child process) and the cache rewritten.
+# So an answer edited with SQL is in the next report. What the cache does not survive is someone
+# who edits the catalog itself (or a PostgreSQL superuser who turns triggers off through it): the
+# re-grade, the answers and the export read every column afresh (detail=True), never the cache,
+# so a tampered score is still found by the re-grade.
 
-_CACHED = ("id", "learner", "quiz", "question", "question_type", "max_score", "submission", "answered_at", "key")
-_FORMAT = b"course.columnar cache 1"
+_FORMAT = b"course.columnar cache 2"
+_NUMBERS = ("score", "max_score", "correct", "answered_at")
+_TRIGGERS = {"sqlite": 3, "postgresql": 2}
+_MAX_NEW = 200_000
 
 
 def cache_path(url: Any) -> Path | None:
@@ -144,33 +162,48 @@ def cache_path(url: Any) -> Path | None:
     return None
 
 
-def _load_cache(path: Path) -> tuple[pa.Table, dict[int, str]] | None:
-    """The cached columns, and the key of its first and last rows by id; None if there is none."""
+def _load_cache(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(the cached columns as :func:`_frame` gives them, the cache's facts); None if there is none."""
     import json
 
+    import numpy as np
+    import pandas as pd
+
     try:
-        source = pa.memory_map(str(path))
-        table = pa.ipc.open_file(source).read_all()
-    except (OSError, pa.ArrowInvalid):
+        table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        metadata = table.schema.metadata or {}
+        if metadata.get(b"format") != _FORMAT:
+            return None
+        facts = json.loads(metadata[b"facts"])
+        if table.column_names != [*IDS, *_NUMBERS, "key"] or table.num_rows != facts["rows"] or not table.num_rows:
+            return None
+    except (OSError, ValueError, KeyError, pa.ArrowException):
         return None
-    metadata = table.schema.metadata or {}
-    if metadata.get(b"format") != _FORMAT or table.column_names != list(_CACHED) or not table.num_rows:
-        return None
-    return table, {int(k): v for k, v in json.loads(metadata[b"ends"]).items()}
+
+    def array(name: str) -> np.ndarray:
+        column = table.column(name)
+        return column.chunk(0).to_numpy() if column.num_chunks == 1 else column.to_numpy()
+
+    frame: dict[str, Any] = {}
+    for name in IDS:
+        categories = pd.Index(facts["categories"][name], dtype=object)
+        codes = array(name)  # int32, read-only (mapped): pandas narrows it to a new array below 32,768 categories
+        frame[name] = pd.Categorical.from_codes(codes if len(categories) < 2**15 else codes.copy(), categories=categories, validate=False)
+    for name in _NUMBERS:
+        frame[name] = array(name)
+    frame["key"] = _keys(table.column("key"))
+    return frame, facts
 
 
-def _write_cache(path: Path, table: pa.Table, ends: pa.Table) -> None:
+def _write_cache(path: Path, frame: dict[str, Any], facts: dict[str, Any]) -> None:
     """Write the cache atomically, readable by this user only; a failure only costs the next read time."""
     import json
     import os
     import tempfile
 
-    if not table.num_rows:
-        return
-    ids = table.column("id")
-    wanted = {ids[0].as_py(), ids[len(ids) - 1].as_py()}
-    known = {i: k for i, k in zip(ends.column("id").to_pylist(), ends.column("key").to_pylist()) if i in wanted}
-    if set(known) != wanted:
+    import numpy as np
+
+    if not facts["rows"]:
         return
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -179,61 +212,116 @@ def _write_cache(path: Path, table: pa.Table, ends: pa.Table) -> None:
         return
     try:
         os.fchmod(handle, 0o600)
-        table = table.select(list(_CACHED)).unify_dictionaries().combine_chunks()
-        table = table.replace_schema_metadata({b"format": _FORMAT, b"ends": json.dumps(known).encode()})
-        with os.fdopen(handle, "wb") as stream, pa.ipc.new_file(stream, table.schema) as writer:
-            writer.write_table(table)
+        columns = [pa.array(np.asarray(frame[name].codes, dtype=np.int32)) for name in IDS]
+        columns += [pa.array(frame[name]) for name in _NUMBERS]
+        columns.append(pa.array(frame["key"], type=pa.string()))
+        facts = {**facts, "categories": {name: list(frame[name].categories) for name in IDS}}
+        schema = pa.schema([pa.field(name, column.type) for name, column in zip([*IDS, *_NUMBERS, "key"], columns)])
+        schema = schema.with_metadata({b"format": _FORMAT, b"facts": json.dumps(facts).encode()})
+        with os.fdopen(handle, "wb") as stream, pa.ipc.new_file(stream, schema) as writer:
+            writer.write_batch(pa.record_batch(columns, schema=schema))
         os.replace(temporary, path)
-    except (OSError, pa.ArrowException):
+    except (OSError, ValueError, pa.ArrowException):
         Path(temporary).unlink(missing_ok=True)
 
 
-def _read_cached(url: Any, path: Path) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The unfiltered progress columns, the cached part from ``path`` (see "The cache")."""
-    import numpy as np
-
-    def fetch(last: int) -> tuple[pa.Table, ...]:
-        request = {"cohort": None, "learner": None, "quiz": None, "since": None, "until": None, "detail": False, "key": None,
-                   "cached": [last], "ids": [last + 1, 2**62]}
-        return _read_sqlite(url.database, request) if url.get_backend_name() == "sqlite" else read_tables(url, request)
-
+def _read_cached(url: Any, path: Path) -> tuple[dict[str, Any], pa.Table, pa.Table]:
+    """The unfiltered progress columns, the rows up to the cache's last id from ``path`` (see "The cache")."""
+    dialect = url.get_backend_name()
     loaded = _load_cache(path)
     if loaded is not None:
-        cached, ends = loaded
-        last = cached.column("id")[cached.num_rows - 1].as_py()
-        new, people, reviews, numbers, found = fetch(last)
-        found_keys = dict(zip(found.column("id").to_pylist(), found.column("key").to_pylist()))
-        if all(found_keys.get(i) == k for i, k in ends.items()) and np.array_equal(
-            numbers.column("id").cast(pa.int64()).to_numpy(zero_copy_only=False), cached.column("id").to_numpy(zero_copy_only=False)
-        ):
-            old = cached.append_column("score", numbers.column("score").cast(pa.float64()))
-            old = old.append_column("correct", numbers.column("correct").cast(pa.int64()))
-            attempts = pa.concat_tables([old, _conform(new.select(old.column_names), old.schema)])
-            if new.num_rows:
-                _write_cache(path, attempts, found)
-            return attempts.drop_columns(["id"]), people, reviews
+        old, facts = loaded
+        request = {**_EVERYTHING, "ids": [facts["last_id"] + 1, 2**62], "state": facts["last_id"], "max_new": _MAX_NEW if dialect == "sqlite" else None}
+        tables = _read_here(url, request) if dialect == "sqlite" else read_tables(url, request)
+        state = tables[-1].to_pylist()[0]
+        if len(tables) == 4 and _still_good(facts, state, dialect):
+            new, people, reviews = tables[:3]
+            if not new.num_rows:
+                return old, people, reviews
+            frame = _append(old, _frame(new.drop_columns(["id"]), False))
+            _write_cache(path, frame, _facts(state, facts["rows"] + new.num_rows))
+            return frame, people, reviews
     # no cache, or it does not match the database: read every row, and cache them
-    attempts, people, reviews, _, found = fetch(0)
-    _write_cache(path, attempts, found)
-    return attempts.drop_columns(["id"]), people, reviews
+    request = {**_EVERYTHING, "state": 0}
+    attempts, people, reviews, state_table = _read_in_child(url.database, request) if dialect == "sqlite" else read_tables(url, request)
+    state = state_table.to_pylist()[0]
+    frame = _frame(attempts.drop_columns(["id"]), False)
+    if state["triggers"] == _TRIGGERS[dialect]:
+        _write_cache(path, frame, _facts(state, attempts.num_rows))
+    return frame, people, reviews
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table``'s columns cast to ``schema``'s types (an empty read types its columns differently)."""
-    columns = []
-    for field in schema:
-        column = table.column(field.name)
-        if column.type != field.type:
-            if pa.types.is_dictionary(field.type):
-                column = column.cast(field.type.value_type).dictionary_encode() if len(column) else pa.chunked_array([], type=field.type)
-            else:
-                column = column.cast(field.type)
-        columns.append(column)
-    return pa.table(columns, schema=schema)
+_EVERYTHING = {"cohort": None, "learner": None, "quiz": None, "since": None, "until": None, "detail": False, "key": None, "ids": None}
 
 
-def _read_sqlite(path: str, request: dict[str, Any]) -> tuple[pa.Table, ...]:
-    return _read_in_child(path, request)
+def _facts(state: dict[str, Any], rows: int) -> dict[str, Any]:
+    """What the cache records of the database it was read from (see "The cache")."""
+    return {"rows": rows, **{name: state[name] for name in ("schema", "changes", "last_change", "first_id", "first_key")},
+            "last_id": state["last_id"], "last_key": state["last_key"]}
+
+
+def _still_good(facts: dict[str, Any], state: dict[str, Any], dialect: str) -> bool:
+    """Whether the cache still holds the database's rows up to its last id (see "The cache")."""
+    return (
+        state["triggers"] == _TRIGGERS[dialect]
+        and all(state[name] == facts[name] for name in ("schema", "changes", "last_change", "first_id", "first_key"))
+        and state["at_key"] == facts["last_key"]
+        and (dialect != "postgresql" or state["upto"] == facts["rows"])
+    )
+
+
+def _append(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The cached columns with the new rows after them (categories merged, still sorted)."""
+    import numpy as np
+    import pandas as pd
+
+    frame: dict[str, Any] = {}
+    for name in IDS:
+        a, b = old[name], new[name]
+        categories = pd.Index(sorted(set(a.categories) | set(b.categories)), dtype=object)
+        codes = []
+        for part in (a, b):
+            remap = np.append(categories.get_indexer(part.categories), -1)  # code -1 (missing) stays -1
+            codes.append(remap[np.asarray(part.codes, dtype=np.int64)])
+        frame[name] = pd.Categorical.from_codes(np.concatenate(codes), categories=categories, validate=False)
+    for name in (*_NUMBERS, "key"):
+        frame[name] = np.concatenate([old[name], new[name]])
+    return frame
+
+
+def _read_here(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
+    """:func:`read_tables` on SQLite through Python's own sqlite3 module, in this process.
+
+    The same library as the store's connections (so no lock is broken: see the child's comment
+    below), row by row: for the few rows a cached read needs. One read transaction.
+    """
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(url.database, timeout=30.0, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise ReadError(_message(error)) from error
+    try:
+        return _tables(_RowConnection(conn), "sqlite", request)
+    except sqlite3.Error as error:
+        raise ReadError(_message(error)) from error
+    finally:
+        conn.close()
+
+
+class _RowConnection:
+    """A DB-API connection that :func:`_execute` and :func:`_fetch` use as they use ADBC's."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+
+def _rows_table(cursor: Any) -> pa.Table:
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    if not rows:
+        return pa.table({name: pa.array([], type=pa.null()) for name in names})
+    return pa.table({name: pa.array(list(values)) for name, values in zip(names, zip(*rows))})
 
 
 def order(url: Any, filters: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -260,8 +348,8 @@ def order(url: Any, filters: Any) -> tuple[np.ndarray, np.ndarray]:
     return ids, stamps
 
 
-def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The three tables as Arrow, read in one read transaction (a consistent snapshot)."""
+def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
+    """The three tables as Arrow (and the database's state, if asked), in one read transaction (a consistent snapshot)."""
     try:
         database, conn, dialect = _open(url)
     except ReadError:
@@ -269,16 +357,7 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, 
     except Exception as error:  # the driver's errors (adbc_driver_manager.Error and its kinds)
         raise ReadError(_message(error)) from error
     try:
-        _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        people = _learners(conn, dialect, request)
-        attempts = _attempts(conn, dialect, request)
-        extra = _cache_check(conn, dialect, request["cached"]) if request.get("cached") is not None else ()
-        if dialect == "sqlite":
-            reviews = _typed(_fetch(conn, "SELECT '' AS attempt_key, 0.5 AS score, '' AS reviewer, '' AS comment, '' AS reviewed_at, 0 AS id, 0 AS _k "
-                                          "UNION ALL SELECT attempt_key, score, reviewer, comment, reviewed_at, id, 1 FROM reviews ORDER BY _k, reviewed_at, id", []))
-        else:
-            reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment FROM reviews ORDER BY reviewed_at, id", [])
-        _execute(conn, "COMMIT")
+        return _tables(conn, dialect, request)
     except ReadError:
         raise
     except Exception as error:
@@ -286,26 +365,57 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, 
     finally:
         conn.close()
         database.close()
-    return (attempts, people, reviews, *extra)  # type: ignore[return-value]
 
 
-def _cache_check(conn: Any, dialect: str, cached: list[Any]) -> tuple[pa.Table, pa.Table]:
-    """What a cached read needs afresh (see "The cache"): the ids, scores and correct flags of the
-    cached rows, and the id and key of the first row, the cache's last row and the last row."""
-    last = cached[0]
-    p = [_placeholder(dialect, n) for n in (1, 2)]
-    number = "" if dialect == "sqlite" else "::bigint"
-    correct = "correct" if dialect == "sqlite" else "correct::int"
+def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table, ...]:
+    _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    state = _state(conn, dialect, request["state"]) if request.get("state") is not None else None
+    if state is not None and request.get("max_new") is not None and state.column("newer")[0].as_py() > request["max_new"]:
+        _execute(conn, "COMMIT")
+        return (state,)  # too many new rows to read here: the caller reads them all by ADBC
+    people = _learners(conn, dialect, request)
+    attempts = _attempts(conn, dialect, request)
     if dialect == "sqlite":
-        sql = f"SELECT -1 AS _id, 0 AS id, 0.5 AS score, 0 AS correct UNION ALL SELECT id, id, score, correct FROM attempts WHERE id <= {p[0]} ORDER BY _id"
-        numbers = _typed(_fetch(conn, sql, [int(last)])).drop_columns(["_id"])
+        reviews = _typed(_fetch(conn, "SELECT '' AS attempt_key, 0.5 AS score, '' AS reviewer, '' AS comment, '' AS reviewed_at, 0 AS id, 0 AS _k "
+                                      "UNION ALL SELECT attempt_key, score, reviewer, comment, reviewed_at, id, 1 FROM reviews ORDER BY _k, reviewed_at, id", []))
     else:
-        numbers = _fetch(conn, f"SELECT id, score, {correct} AS correct FROM attempts WHERE id <= {p[0]}{number} ORDER BY id", [int(last)])
-    ends = f"SELECT id, key FROM attempts WHERE id IN ((SELECT min(id) FROM attempts), {p[0]}{number}, (SELECT max(id) FROM attempts)) ORDER BY id"
+        reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment FROM reviews ORDER BY reviewed_at, id", [])
+    _execute(conn, "COMMIT")
+    return (attempts, people, reviews) if state is None else (attempts, people, reviews, state)
+
+
+_STATE_SQLITE = """
+SELECT '' AS schema, 0 AS triggers, 0 AS changes, 0 AS last_change, 0 AS first_id, '' AS first_key, 0 AS last_id,
+       '' AS last_key, '' AS at_key, 0 AS upto, 0 AS newer, 0 AS _k
+UNION ALL SELECT
+    CAST((SELECT schema_version FROM pragma_schema_version) AS TEXT),
+    (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'attempts'
+        AND name IN ('attempts_update_logged', 'attempts_delete_logged', 'attempts_insert_logged')),
+    (SELECT count(*) FROM attempt_changes), (SELECT coalesce(max(seq), 0) FROM attempt_changes),
+    (SELECT min(id) FROM attempts), (SELECT key FROM attempts ORDER BY id LIMIT 1),
+    (SELECT max(id) FROM attempts), (SELECT key FROM attempts ORDER BY id DESC LIMIT 1),
+    (SELECT key FROM attempts WHERE id = ?), -1, (SELECT count(*) FROM attempts WHERE id > ?), 1
+ORDER BY _k
+"""
+_STATE_POSTGRESQL = """
+SELECT
+    (SELECT string_agg(tgname || ':' || oid::text || ':' || xmin::text || ':' || tgenabled::text, ',' ORDER BY tgname)
+        FROM pg_trigger WHERE tgrelid = 'attempts'::regclass) AS schema,
+    (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'attempts'::regclass AND tgenabled = 'A'
+        AND tgname IN ('attempts_change_logged', 'attempts_truncate_logged')) AS triggers,
+    (SELECT count(*) FROM attempt_changes) AS changes, (SELECT coalesce(max(seq), 0) FROM attempt_changes) AS last_change,
+    (SELECT min(id) FROM attempts)::bigint AS first_id, (SELECT key FROM attempts ORDER BY id LIMIT 1) AS first_key,
+    (SELECT max(id) FROM attempts)::bigint AS last_id, (SELECT key FROM attempts ORDER BY id DESC LIMIT 1) AS last_key,
+    (SELECT key FROM attempts WHERE id = $1::bigint) AS at_key,
+    (SELECT count(*) FROM attempts WHERE id <= $1::bigint) AS upto, (SELECT count(*) FROM attempts WHERE id > $1::bigint) AS newer
+"""
+
+
+def _state(conn: Any, dialect: str, last: int) -> pa.Table:
+    """One row: what the cache checks (see "The cache"); ``last``: the cache's last id (0: none)."""
     if dialect == "sqlite":
-        ends = f"SELECT -1 AS _id, 0 AS id, '' AS key UNION ALL SELECT id, id, key FROM ({ends}) ORDER BY _id"
-        return numbers, _typed(_fetch(conn, ends, [int(last)])).drop_columns(["_id"])
-    return numbers, _fetch(conn, ends, [int(last)])
+        return _typed(_fetch(conn, _STATE_SQLITE, [int(last), int(last)]))
+    return _fetch(conn, _STATE_POSTGRESQL, [int(last)])
 
 
 # SQLite in a child process. adbc-driver-sqlite links its own copy of SQLite; two copies of SQLite
@@ -327,7 +437,7 @@ def _read_in_child(path: str, request: dict[str, Any]) -> tuple[pa.Table, pa.Tab
         child.stdin.close()
         try:  # read as it comes: never the whole stream in one buffer beside the tables
             source = pa.PythonFile(child.stdout, mode="r")
-            tables = tuple(pa.ipc.open_stream(source).read_all() for _ in range(5 if request.get("cached") is not None else 3))
+            tables = tuple(pa.ipc.open_stream(source).read_all() for _ in range(4 if request.get("state") is not None else 3))
         except (pa.ArrowInvalid, OSError):
             tables = None
         errors = child.stderr.read()
@@ -405,6 +515,9 @@ def _one(value: int | str) -> pa.Array:
 
 
 def _execute(conn: Any, sql: str) -> None:
+    if isinstance(conn, _RowConnection):
+        conn.conn.execute(sql)
+        return
     statement = _statement(conn, sql, [])
     try:
         statement.execute_update()
@@ -413,6 +526,8 @@ def _execute(conn: Any, sql: str) -> None:
 
 
 def _fetch(conn: Any, sql: str, parameters: list[Any]) -> pa.Table:
+    if isinstance(conn, _RowConnection):
+        return _rows_table(conn.conn.execute(sql, parameters))
     statement = _statement(conn, sql, parameters)
     try:
         stream, _ = statement.execute_query()
@@ -462,7 +577,7 @@ def _attempts(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
         columns += ["mode", "response", "bank_version"]
     if request.get("order_only"):  # the stored order and the times only (where a streamed export may cut)
         columns = ["id", "answered_at"]
-    elif request.get("cached") is not None:  # the rows after the cache's, with their ids
+    elif request.get("state") is not None:  # a cached read: with the ids
         columns = ["id", *columns]
     where, parameters = [], []
 

@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Attempt", "AuditEntry", "Learner", "Review", "ResultsStore", "SaveOutcome", "Sitting", "StoreError", "SyncResult", "Waiver", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MODES = ("practice", "assessment")
 _SYNC_BATCH = 200
 _PG_MIGRATION_LOCK = 0x6B657461  # pg_advisory_xact_lock id: one migrating process at a time
@@ -337,7 +337,45 @@ def _create_version_4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[settings, due_dates, certificates, revocations, recertifications])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2, _create_version_3, _create_version_4]
+# Version 5: a log of every change to a stored answer other than appending one (the report's
+# columnar cache, course.columnar, keeps the answers up to an id and trusts them while this log,
+# and the triggers that write it, have not changed). The store itself never writes it.
+_CHANGES_SQLITE = [
+    "CREATE TABLE attempt_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, attempt_id INTEGER, change VARCHAR NOT NULL)",
+    "CREATE TRIGGER attempts_update_logged AFTER UPDATE ON attempts BEGIN INSERT INTO attempt_changes (attempt_id, change) VALUES (OLD.id, 'update'); END",
+    "CREATE TRIGGER attempts_delete_logged AFTER DELETE ON attempts BEGIN INSERT INTO attempt_changes (attempt_id, change) VALUES (OLD.id, 'delete'); END",
+    # an answer stored under an id below one already there (SQLite writes one transaction at a time: the store's own never are)
+    (
+        "CREATE TRIGGER attempts_insert_logged AFTER INSERT ON attempts WHEN EXISTS (SELECT 1 FROM attempts WHERE id > NEW.id) "
+        "BEGIN INSERT INTO attempt_changes (attempt_id, change) VALUES (NEW.id, 'insert'); END"
+    ),
+]
+_CHANGES_POSTGRESQL = [
+    "CREATE TABLE attempt_changes (seq BIGSERIAL PRIMARY KEY, attempt_id BIGINT, change VARCHAR NOT NULL)",
+    """CREATE FUNCTION course_attempt_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            INSERT INTO attempt_changes (attempt_id, change) VALUES (NULL, 'truncate');
+        ELSE
+            INSERT INTO attempt_changes (attempt_id, change) VALUES (OLD.id, lower(TG_OP));
+        END IF;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER attempts_change_logged AFTER UPDATE OR DELETE ON attempts FOR EACH ROW EXECUTE FUNCTION course_attempt_changed()",
+    "CREATE TRIGGER attempts_truncate_logged AFTER TRUNCATE ON attempts FOR EACH STATEMENT EXECUTE FUNCTION course_attempt_changed()",
+    # fired in replication sessions too (session_replication_role = replica skips ordinary triggers)
+    "ALTER TABLE attempts ENABLE ALWAYS TRIGGER attempts_change_logged",
+    "ALTER TABLE attempts ENABLE ALWAYS TRIGGER attempts_truncate_logged",
+]
+
+
+def _create_version_5(conn: Connection) -> None:
+    """Version 4 to 5: the log of changes to stored answers (attempt_changes, written by triggers)."""
+    for statement in _CHANGES_POSTGRESQL if conn.dialect.name == "postgresql" else _CHANGES_SQLITE:
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2, _create_version_3, _create_version_4, _create_version_5]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -180,3 +180,75 @@ def test_the_cache_on_postgresql(pg_url: str, _pg_admin, tmp_path: Path, monkeyp
         exercise_the_cache(world)
     finally:
         world.store.close()
+
+
+def copy_answer(world: World, source: str, new_id: int, label: str) -> None:
+    """Store a copy of an answer under an id chosen here (as a restored or hand-made row would be)."""
+    columns = "learner, quiz, question, question_type, bank_version, mode, response, score, max_score, correct, submission, answered_at, recorded_at"
+    with world.store.engine.begin() as conn:
+        conn.execute(
+            text(f"INSERT INTO attempts (id, key, {columns}) SELECT :id, :key, {columns} FROM attempts WHERE key = :source"),
+            {"id": new_id, "key": f"copy-{label}", "source": world.keys[source]},
+        )
+
+
+def exercise_the_change_log(world: World, *, drop_trigger: str, restore_trigger: str) -> None:
+    path = cache_file(world)
+    assert path is not None
+    cached_loads_match(world)
+    # a cached read is made in this process: no child process, no ADBC SQLite
+    real = columnar._read_in_child
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a cached read with nothing changed started the reader process")
+
+    columnar._read_in_child = refused
+    try:
+        new, old = report.load(world.store, detail=False), old_load(world.store, report.Filters(), False)
+        pd.testing.assert_frame_equal(new.attempts, old.attempts, check_exact=True)
+    finally:
+        columnar._read_in_child = real
+    # every edit of a stored answer is logged by the database
+    with world.store.engine.begin() as conn:
+        before = conn.execute(text("SELECT count(*) FROM attempt_changes")).scalar()
+        conn.execute(text("UPDATE attempts SET score = 0 WHERE key = :key"), {"key": world.keys["cat b-single"]})
+        assert conn.execute(text("SELECT count(*) FROM attempt_changes")).scalar() == before + 1
+    cached_loads_match(world)
+    # an answer stored under an id below the cache's last one (on PostgreSQL, a transaction that
+    # took its id before the cache was written and committed after): read on the next report
+    with world.store.engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM attempts")).scalar()
+    copy_answer(world, "eve b-single", top + 10, "above")
+    cached_loads_match(world)
+    copy_answer(world, "eve b-tf", top + 5, "below")
+    cached_loads_match(world)
+    # the logging trigger removed (or turned off), a score edited meanwhile, the trigger back: the cache is not trusted
+    with world.store.engine.begin() as conn:
+        conn.execute(text(drop_trigger))
+        conn.execute(text("UPDATE attempts SET score = 0 WHERE key = :key"), {"key": world.keys["eve b-tf"]})
+        conn.execute(text(restore_trigger))
+    cached_loads_match(world)
+
+
+def test_the_change_log_on_sqlite(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    try:
+        with world.store.engine.connect() as conn:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'attempts_update_logged'")).scalar()
+        exercise_the_change_log(world, drop_trigger="DROP TRIGGER attempts_update_logged", restore_trigger=sql)
+    finally:
+        world.store.close()
+
+
+@pytest.mark.postgres
+def test_the_change_log_on_postgresql(pg_url: str, _pg_admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    world = World(tmp_path, url=new_pg_database(_pg_admin, pg_url))
+    try:
+        exercise_the_change_log(
+            world,
+            drop_trigger="ALTER TABLE attempts DISABLE TRIGGER attempts_change_logged",
+            restore_trigger="ALTER TABLE attempts ENABLE ALWAYS TRIGGER attempts_change_logged",
+        )
+    finally:
+        world.store.close()

@@ -251,7 +251,7 @@ def test_a_version_3_database_gains_the_version_4_tables(store_url, tmp_path):
         conn.execute(store_module.schema_info.insert().values(version=3))
     engine.dispose()
     with ResultsStore(store_url, outbox=tmp_path / "o.jsonl") as migrated:
-        assert migrated.schema_version() == 4
+        assert migrated.schema_version() == store_module.SCHEMA_VERSION
         assert migrated.settings() == {} and migrated.certificates() == [] and migrated.due_dates() == []
         assert {"settings", "due_dates", "certificates", "revocations", "recertifications"} <= set(inspect(migrated.engine).get_table_names())
 

@@ -274,7 +274,7 @@ def test_retakes_are_counted_per_learner_and_quiz(store: ResultsStore) -> None:
 
 
 def test_the_schema_version_is_stored(store: ResultsStore, store_url: str) -> None:
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     engine = raw_engine(store_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM schema_info")).scalars().all() == [SCHEMA_VERSION]
