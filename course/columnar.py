@@ -191,7 +191,7 @@ def _load_cache(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
         frame[name] = pd.Categorical.from_codes(codes if len(categories) < 2**15 else codes.copy(), categories=categories, validate=False)
     for name in _NUMBERS:
         frame[name] = array(name)
-    frame["key"] = _keys(table.column("key"))
+    frame["key"] = _arrow_keys(table.column("key"))
     return frame, facts
 
 
@@ -214,7 +214,7 @@ def _write_cache(path: Path, frame: dict[str, Any], facts: dict[str, Any]) -> No
         os.fchmod(handle, 0o600)
         columns = [pa.array(np.asarray(frame[name].codes, dtype=np.int32)) for name in IDS]
         columns += [pa.array(frame[name]) for name in _NUMBERS]
-        columns.append(pa.array(frame["key"], type=pa.string()))
+        columns.append(frame["key"])
         facts = {**facts, "categories": {name: list(frame[name].categories) for name in IDS}}
         schema = pa.schema([pa.field(name, column.type) for name, column in zip([*IDS, *_NUMBERS, "key"], columns)])
         schema = schema.with_metadata({b"format": _FORMAT, b"facts": json.dumps(facts).encode()})
@@ -284,8 +284,9 @@ def _append(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             remap = np.append(categories.get_indexer(part.categories), -1)  # code -1 (missing) stays -1
             codes.append(remap[np.asarray(part.codes, dtype=np.int64)])
         frame[name] = pd.Categorical.from_codes(np.concatenate(codes), categories=categories, validate=False)
-    for name in (*_NUMBERS, "key"):
+    for name in _NUMBERS:
         frame[name] = np.concatenate([old[name], new[name]])
+    frame["key"] = pa.concat_arrays([old["key"], new["key"]])
     return frame
 
 
@@ -375,7 +376,11 @@ def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table,
         return (state,)  # too many new rows to read here: the caller reads them all by ADBC
     people = _learners(conn, dialect, request)
     attempts = _attempts(conn, dialect, request)
-    if dialect == "sqlite":
+    if isinstance(conn, _RowConnection):  # Python's sqlite3 types by value (no sentinel); sorted here, not by a temporary B-tree
+        reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment, reviewed_at, id FROM reviews", [])
+        if reviews.num_rows:
+            reviews = reviews.take(pc.sort_indices(reviews, sort_keys=[("reviewed_at", "ascending"), ("id", "ascending")]))
+    elif dialect == "sqlite":
         reviews = _typed(_fetch(conn, "SELECT '' AS attempt_key, 0.5 AS score, '' AS reviewer, '' AS comment, '' AS reviewed_at, 0 AS id, 0 AS _k "
                                       "UNION ALL SELECT attempt_key, score, reviewer, comment, reviewed_at, id, 1 FROM reviews ORDER BY _k, reviewed_at, id", []))
     else:
@@ -549,7 +554,7 @@ def _learners(cursor: Any, dialect: str, request: dict[str, Any]) -> pa.Table:
             parameters.append(request[field])
             where.append(f"{column} = {_placeholder(dialect, len(parameters))}")
     where_sql = " WHERE " + " AND ".join(where) if where else ""
-    if dialect == "sqlite":
+    if dialect == "sqlite" and not isinstance(cursor, _RowConnection):
         sql = f"SELECT '' AS name, '' AS cohort, '' AS role, 0 AS _k UNION ALL SELECT name, cohort, role, 1 FROM learners{where_sql} ORDER BY _k, name"
         return _typed(_fetch(cursor, sql, parameters))
     return _fetch(cursor, f"SELECT name, cohort, role FROM learners{where_sql} ORDER BY name", parameters)
@@ -651,8 +656,15 @@ def _frame(table: pa.Table, detail: bool) -> dict[str, Any]:
     frame["correct"] = _floats(table.column("correct"))
     stamps = table.column("answered_at")
     frame["answered_at"] = stamps.cast(pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False) if len(stamps) else np.array([], dtype=np.int64)
-    frame["key"] = _keys(table.column("key"))
+    frame["key"] = _keys(table.column("key")) if detail else _arrow_keys(table.column("key"))
     return frame
+
+
+def _arrow_keys(column: pa.ChunkedArray) -> pa.Array:
+    """The keys as one Arrow string array (null where not read: every answer but free text's)."""
+    if pa.types.is_null(column.type) or len(column) == 0:
+        return pa.nulls(len(column), type=pa.string())
+    return column.combine_chunks() if column.type == pa.string() else column.cast(pa.string()).combine_chunks()
 
 
 def _keys(column: pa.ChunkedArray) -> np.ndarray:

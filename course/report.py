@@ -391,7 +391,7 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
     reviewer_names = pd.Index(sorted(set(latest["reviewer"])), dtype=object)
     if free.any() and len(latest):
         rows = np.flatnonzero(free)
-        found = latest.index.get_indexer(frame["key"][rows])
+        found = _find_keys(frame["key"], rows, latest.index)
         hit = found >= 0
         rows, found = rows[hit], found[hit]
         review_score[rows] = latest["score"].to_numpy(dtype=float)[found]
@@ -423,6 +423,20 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
     if n > 1 and (stamps[1:] < stamps[:-1]).any():  # read in id order; the report's order is answered_at, then id
         attempts = attempts.iloc[np.argsort(stamps, kind="stable")].reset_index(drop=True)
     return Data(attempts, people.reset_index(drop=True), filters, detail)
+
+
+def _find_keys(keys: Any, rows: np.ndarray, index: pd.Index) -> np.ndarray:
+    """Where each of ``keys[rows]`` is in ``index`` (-1: not there), matched by Arrow in C++.
+
+    ``keys``: Python strings (numpy) or an Arrow string array (the columnar reader's progress
+    columns: only free text's keys are read, and never made Python strings).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = keys.take(pa.array(rows)) if isinstance(keys, (pa.Array, pa.ChunkedArray)) else pa.array(keys[rows], type=pa.string())
+    known = pa.array(index.to_numpy(dtype=object), type=pa.string())
+    return pc.index_in(wanted, value_set=known).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -491,22 +505,33 @@ def _dense_ids(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     By a flat table of the key range instead of a hash table: learner x question pairs of a million
     answers in milliseconds. Falls back to pandas above :data:`_DENSE_LIMIT` keys.
     """
-    n = len(keys)
-    if size > _DENSE_LIMIT or n > np.iinfo(np.int32).max:
+    if not _dense(keys, size):
         ids, uniques = pd.factorize(keys)
         return ids.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.int64)
+    seen, table = _first_seen(keys, size)
+    uniques = keys[seen]
+    table[uniques] = np.arange(len(uniques), dtype=np.int32)  # reused: only the uniques' slots are read back
+    return table[keys].astype(np.int64), uniques
+
+
+def _dense(keys: np.ndarray, size: int) -> bool:
+    """Whether ``keys`` fit a flat table of ``size`` slots (no missing code among them, not too many)."""
+    return size <= _DENSE_LIMIT and len(keys) < np.iinfo(np.int32).max and (not len(keys) or int(keys.min()) >= 0)
+
+
+def _first_seen(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each key is the first of its value, a scratch int32 table of ``size``): what
+    ``~pd.Series(keys).duplicated()`` gives, by a flat table of first positions (``size`` <= :data:`_DENSE_LIMIT`)."""
+    n = len(keys)
     first = np.full(size, n, dtype=np.int32)
     positions = np.arange(n, dtype=np.int32)
     np.minimum.at(first, keys, positions)
-    uniques = keys[first[keys] == positions]
-    index = first  # reused: only the uniques' slots are read back
-    index[uniques] = np.arange(len(uniques), dtype=np.int32)
-    return index[keys].astype(np.int64), uniques
+    return first[keys] == positions, first
 
 
 def _present(keys: np.ndarray, size: int) -> np.ndarray:
     """The distinct integer keys in [0, size), ascending (``np.unique``, by a flat table of flags)."""
-    if size > _DENSE_LIMIT:
+    if not _dense(keys, size):
         return np.sort(pd.unique(keys))
     flags = np.zeros(size, dtype=bool)
     flags[keys] = True
@@ -535,8 +560,11 @@ def _first_rows(a: pd.DataFrame) -> np.ndarray:
         first_sub = sub[rows][first]
         keep[rows] = sub[rows] == first_sub[np.searchsorted(groups, pair[rows])]
     rows = np.flatnonzero(keep)
-    triple = pair[rows] * nqs + qs[rows]
-    first = ~pd.Series(triple).duplicated().to_numpy()
+    # one id per (quiz, question) asked, then (learner, that id): a key range a flat table holds
+    items, uniques = _dense_ids(qz[rows] * nqs + qs[rows], nq * nqs)
+    size = (len(a["learner"].cat.categories) + 1) * max(len(uniques), 1)
+    triple = lc[rows] * max(len(uniques), 1) + items
+    first = _first_seen(triple, size)[0] if _dense(triple, size) else ~pd.Series(triple).duplicated().to_numpy()
     return rows[first]
 
 
