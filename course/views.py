@@ -50,14 +50,19 @@ DESCRIPTION_STYLE = DescriptionStyle()
 TEXT_STYLE = TextStyle()
 
 
-def html(value: str = "", layout: w.Layout = AUTO) -> w.HTML:
-    """An HTML widget with the shared layout and style."""
-    return w.HTML(value, layout=layout, style=HTML_STYLE)
+# A widget's CSS classes are given when it is made (``_dom_classes``), never added afterwards: each
+# add_class() on a widget already shown is one more message from the kernel (a lesson sent 220
+# such updates beside its 237 widgets: issue 13).
 
 
-def button(description: str, *, layout: w.Layout = AUTO, **traits: Any) -> w.Button:
-    """A button with the shared layout and style."""
-    return w.Button(description=description, layout=layout, style=BUTTON_STYLE, **traits)
+def html(value: str = "", layout: w.Layout = AUTO, classes: tuple[str, ...] = ()) -> w.HTML:
+    """An HTML widget with the shared layout and style, and these CSS classes."""
+    return w.HTML(value, layout=layout, style=HTML_STYLE, _dom_classes=classes)
+
+
+def button(description: str, *, layout: w.Layout = AUTO, classes: tuple[str, ...] = (), **traits: Any) -> w.Button:
+    """A button with the shared layout and style, and these CSS classes."""
+    return w.Button(description=description, layout=layout, style=BUTTON_STYLE, _dom_classes=classes, **traits)
 CRITICAL_NOTE = "Safety-critical: in the final assessment, a question like this must be fully right to pass."
 CRITICAL_NOTE_ASSESSMENT = "Safety-critical: this question must be fully right to pass the assessment, whatever your score."
 
@@ -130,21 +135,13 @@ class QuestionView(w.VBox):
         note = f'<div class="quiz-critical-note">{escape(critical_note)}</div>' if question.critical else ""
         self.prompt = html(f'<div class="quiz-head">{"".join(head)}</div>{note}<div class="quiz-prompt">{markdown(question.prompt)}</div>', FULL_WIDTH)
         self.input = self._build_input()
-        self.submit = button("Submit", button_style="primary", tooltip="Submit your answer")
-        self.submit.add_class("quiz-submit")
+        self.submit = button("Submit", button_style="primary", tooltip="Submit your answer", classes=("quiz-submit",))
         self.submit.on_click(self._clicked)
-        self.message = html("")
-        self.message.add_class("quiz-message")
-        self.feedback = html("", FULL_WIDTH)
-        self.feedback.add_class("quiz-feedback")
-        controls = w.HBox([self.submit, self.message] if with_submit else [self.message], layout=AUTO)
-        controls.add_class("quiz-controls")
-        super().__init__([self.prompt, self.input, controls, self.feedback], layout=FULL_WIDTH)
-        self.add_class("quiz-question")
-        self.add_class(f"quiz-q-{question.id}")
-        self.add_class(f"quiz-type-{question.type}")
-        if question.critical:
-            self.add_class("quiz-critical-question")
+        self.message = html("", classes=("quiz-message",))
+        self.feedback = html("", FULL_WIDTH, classes=("quiz-feedback",))
+        controls = w.HBox([self.submit, self.message] if with_submit else [self.message], layout=AUTO, _dom_classes=("quiz-controls",))
+        classes = ("quiz-question", f"quiz-q-{question.id}", f"quiz-type-{question.type}") + (("quiz-critical-question",) if question.critical else ())
+        super().__init__([self.prompt, self.input, controls, self.feedback], layout=FULL_WIDTH, _dom_classes=classes)
 
     # subclasses: build the input, read it, restore it
     def _build_input(self) -> w.Widget:
@@ -215,9 +212,7 @@ class MultipleChoiceView(QuestionView):
 
     def _build_input(self) -> w.Widget:
         self.boxes = {c.id: w.Checkbox(value=False, description=c.text, indent=False, layout=FULL_WIDTH, style=CHECKBOX_STYLE) for c in self.question.options}
-        box = w.VBox(list(self.boxes.values()), layout=FULL_WIDTH)
-        box.add_class("quiz-options")
-        return box
+        return w.VBox(list(self.boxes.values()), layout=FULL_WIDTH, _dom_classes=("quiz-options",))
 
     def _inputs(self) -> list[w.Widget]:
         return list(self.boxes.values())
@@ -277,31 +272,28 @@ class OrderingView(QuestionView):
         self.downs: list[w.Button] = []
         rows = []
         count = len(self.order)
-        for position in range(count):
-            label = html("")
-            label.add_class("quiz-order-text")
-            up = button("▲ Up", disabled=position == 0)
-            down = button("▼ Down", disabled=position == count - 1)
+        for position, item in enumerate(self.order):  # made showing the paper's order (_refresh, later)
+            label = html(escape(self.texts[item]), classes=("quiz-order-text",))
+            up = button("▲ Up", disabled=position == 0, tooltip=self._tooltip(item, "up"))
+            down = button("▼ Down", disabled=position == count - 1, tooltip=self._tooltip(item, "down"))
             up.on_click(lambda _b, p=position: self._move(p, -1))
             down.on_click(lambda _b, p=position: self._move(p, +1))
             self.labels.append(label)
             self.ups.append(up)
             self.downs.append(down)
-            number = html(f"{position + 1}.")
-            number.add_class("quiz-order-number")
-            buttons = w.Box([up, down], layout=AUTO)  # side by side; one above the other on a phone (quiz.css)
-            buttons.add_class("quiz-order-buttons")
-            row = w.HBox([number, label, buttons], layout=FULL_WIDTH)
-            row.add_class("quiz-order-row")
-            rows.append(row)
-        self._refresh()
+            number = html(f"{position + 1}.", classes=("quiz-order-number",))
+            buttons = w.Box([up, down], layout=AUTO, _dom_classes=("quiz-order-buttons",))  # side by side; one above the other on a phone (quiz.css)
+            rows.append(w.HBox([number, label, buttons], layout=FULL_WIDTH, _dom_classes=("quiz-order-row",)))
         return w.VBox(rows, layout=FULL_WIDTH)
+
+    def _tooltip(self, item: str, way: str) -> str:
+        return f"Move “{self.texts[item]}” {way}"
 
     def _refresh(self) -> None:
         for position, item in enumerate(self.order):
             self.labels[position].value = escape(self.texts[item])
-            self.ups[position].tooltip = f"Move “{self.texts[item]}” up"
-            self.downs[position].tooltip = f"Move “{self.texts[item]}” down"
+            self.ups[position].tooltip = self._tooltip(item, "up")
+            self.downs[position].tooltip = self._tooltip(item, "down")
 
     def _move(self, position: int, step: int) -> None:
         with guard(self.show_error):
@@ -340,9 +332,7 @@ class MatchingView(QuestionView):
             menu = w.Dropdown(options=choices, value="", layout=FULL_WIDTH, style=DESCRIPTION_STYLE)
             self.menus[left.id] = menu
             text = html(f'<div class="quiz-match-left">{escape(left.text)}</div>', FULL_WIDTH)
-            row = w.VBox([text, menu], layout=FULL_WIDTH)
-            row.add_class("quiz-match-row")
-            rows.append(row)
+            rows.append(w.VBox([text, menu], layout=FULL_WIDTH, _dom_classes=("quiz-match-row",)))
         return w.VBox(rows, layout=FULL_WIDTH)
 
     def _inputs(self) -> list[w.Widget]:

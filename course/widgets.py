@@ -28,8 +28,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
-from ipywidgets.widgets.widget_string import TextStyle
 from IPython.display import display
+from ipywidgets.widgets.widget_string import TextStyle
 
 from course import config, identity
 from course.records import StoreError
@@ -145,10 +145,27 @@ def _problem_box(text: str, details: str = "") -> w.HTML:
     return html(f'<div class="quiz-error quiz-problem" role="alert">{escape(text)}{more}</div>', FULL_WIDTH)
 
 
+_stylesheet: w.HTML | None = None
+
+
+def _stylesheet_widget() -> w.HTML:
+    """The quizzes' stylesheet as one widget, shown in every box of the page (11 kB: a copy per
+    quiz was 66 kB of widget state a lesson sent, and the page built six times)."""
+    global _stylesheet
+    if _stylesheet is None or _stylesheet.comm is None:  # (closed: Widget.close_all())
+        _stylesheet = html(stylesheet())
+    return _stylesheet
+
+
+def _page(children: list[w.Widget], *classes: str) -> w.VBox:
+    """A box of the page showing ``children``, with the quizzes' stylesheet after them; its CSS
+    classes and children are given when it is made (each change afterwards is one more message)."""
+    return w.VBox([*children, _stylesheet_widget()], layout=FULL_WIDTH, _dom_classes=(*classes, "course-view"))  # course-view: the stylesheet's scope
+
+
 def _styled(container: w.Box, children: list[w.Widget]) -> None:
-    """Show ``children`` in ``container``, with the quizzes' stylesheet after them."""
-    container.add_class("course-view")  # the stylesheet's scope
-    container.children = [*children, html(stylesheet())]
+    """Show ``children`` instead in a box made by :func:`_page` (once the learner has given a name)."""
+    container.children = [*children, _stylesheet_widget()]
 
 
 def _when(moment: datetime) -> str:
@@ -183,9 +200,7 @@ class PracticeQuiz(w.VBox):
                 if earlier.grade.correct:
                     view.lock()
         notices = [_notice(UNREADABLE, "warning")] if practice.earlier_unreadable else []
-        super().__init__([*notices, *self.views], layout=FULL_WIDTH)
-        self.add_class("quiz")
-        self.add_class(f"quiz-{practice.quiz}")
+        super().__init__([*notices, *self.views], layout=FULL_WIDTH, _dom_classes=("quiz", f"quiz-{practice.quiz}"))
 
     @property
     def learner(self) -> str:
@@ -238,22 +253,16 @@ class AssessmentQuiz(w.VBox):
         self.backend = backend
         self.sitting = sitting
         self.views = [question_view(q, with_submit=False) for q in sitting.questions]
-        self.submit = button("Submit the assessment", button_style="primary", tooltip="Submit all your answers; you cannot change them afterwards")
-        self.submit.add_class("quiz-submit-assessment")
+        self.submit = button("Submit the assessment", button_style="primary", tooltip="Submit all your answers; you cannot change them afterwards", classes=("quiz-submit-assessment",))
         self.submit.on_click(self._clicked)
-        self.result = html("", FULL_WIDTH)
-        self.result.add_class("quiz-result")
+        self.result = html("", FULL_WIDTH, classes=("quiz-result",))
         count = len(self.views)
         self.intro = _notice(
             f"{plural(count, 'question')}. Answer all of them, then press “Submit the assessment” once. "
             f"Pass mark: {sitting.pass_mark:g}%, and every safety-critical question must be right."
         )
-        controls = w.HBox([self.submit], layout=AUTO)
-        controls.add_class("quiz-controls")
-        super().__init__([self.intro, *self.views, controls, self.result], layout=FULL_WIDTH)
-        self.add_class("quiz")
-        self.add_class("quiz-assessment")
-        self.add_class(f"quiz-{sitting.quiz}")
+        controls = w.HBox([self.submit], layout=AUTO, _dom_classes=("quiz-controls",))
+        super().__init__([self.intro, *self.views, controls, self.result], layout=FULL_WIDTH, _dom_classes=("quiz", "quiz-assessment", f"quiz-{sitting.quiz}"))
         if sitting.state == "submitted":
             self._apply(sitting, note="You have already taken this assessment: this is your result and your answers.")
 
@@ -401,9 +410,7 @@ ROLE_PROMPT = "Your role at the clinic decides which sections of each lesson and
 
 def _role_menu() -> w.Dropdown:
     """The roles to choose from (a native select: readable and usable on a phone)."""
-    menu = w.Dropdown(options=ROLE_CHOICES, value="", description="Your role", style=ROLE_STYLE, layout=NAME_WIDTH)
-    menu.add_class("quiz-role-select")
-    return menu
+    return w.Dropdown(options=ROLE_CHOICES, value="", description="Your role", style=ROLE_STYLE, layout=NAME_WIDTH, _dom_classes=("quiz-role-select",))
 
 
 def _role_words(role: str) -> str:
@@ -423,13 +430,9 @@ class RoleForm(w.VBox):
         self.role = _role_menu()
         self.save = button("Save role", button_style="primary", tooltip="Save your role")
         self.save.on_click(self._clicked)
-        self.message = html("")
-        self.message.add_class("quiz-message")
-        controls = w.HBox([self.role, self.save], layout=AUTO)
-        controls.add_class("quiz-controls")
-        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO)
-        self.add_class("quiz-learner-form")
-        self.add_class("quiz-role-form")
+        self.message = html("", classes=("quiz-message",))
+        controls = w.HBox([self.role, self.save], layout=AUTO, _dom_classes=("quiz-controls",))
+        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO, _dom_classes=("quiz-learner-form", "quiz-role-form"))
 
     def _show(self, text: str, kind: str = "invalid") -> None:
         self.message.value = f'<span class="quiz-{kind}" role="alert">{escape(text)}</span>'
@@ -473,12 +476,9 @@ class LearnerForm(w.VBox):
         """The learner's role, asked with the name (stored once the name is; a trainer changes it)."""
         self.save = button("Save name", button_style="primary", tooltip="Save your name")
         self.save.on_click(self._clicked)
-        self.message = html("")
-        self.message.add_class("quiz-message")
-        controls = w.HBox([self.name, *([self.role] if self.role is not None else []), self.save], layout=AUTO)
-        controls.add_class("quiz-controls")
-        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO)
-        self.add_class("quiz-learner-form")
+        self.message = html("", classes=("quiz-message",))
+        controls = w.HBox([self.name, *([self.role] if self.role is not None else []), self.save], layout=AUTO, _dom_classes=("quiz-controls",))
+        super().__init__([html(f'<p class="quiz-form-prompt">{escape(prompt)}</p>'), controls, self.message], layout=AUTO, _dom_classes=("quiz-learner-form",))
 
     def _show(self, text: str, kind: str = "invalid") -> None:
         self.message.value = f'<span class="quiz-{kind}" role="alert">{escape(text)}</span>'
@@ -522,11 +522,9 @@ class SignedIn(w.VBox):
     def __init__(self, name: str):
         self.learner = name
         self.notice = _notice(f"You are signed in as {name}. Your answers and progress are saved under this name.")
-        self.change = button("Not you? Change the name", tooltip="Use another name from now on")
-        self.change.add_class("quiz-secondary")
+        self.change = button("Not you? Change the name", tooltip="Use another name from now on", classes=("quiz-secondary",))
         self.change.on_click(self._change)
-        super().__init__([self.notice, self.change], layout=FULL_WIDTH)
-        self.add_class("quiz-signed-in")
+        super().__init__([self.notice, self.change], layout=FULL_WIDTH, _dom_classes=("quiz-signed-in",))
 
     def _change(self, _button: w.Button) -> None:
         with guard(lambda text: setattr(self.notice, "value", f'<div class="quiz-error" role="alert">{escape(text)}</div>')):
@@ -571,9 +569,7 @@ def learner_widget() -> w.Widget:
 def show_learner_form() -> None:
     """Show the name form (in the welcome lesson)."""
     _page_support()
-    box = w.VBox(layout=FULL_WIDTH)
-    _styled(box, [learner_widget()])
-    display(box)
+    display(_page([learner_widget()]))
 
 
 # --- quizzes ----------------------------------------------------------------------------------
@@ -585,24 +581,23 @@ def quiz_widget(quiz: str, *, section: str | None = None, learner: str | None = 
     Never raises for a learner: a broken bank, an unknown quiz or an unreachable database or
     service becomes a message in the notebook. ``children[0]`` is the quiz (or the message).
     """
-    container = w.VBox(layout=FULL_WIDTH)
-    container.add_class("quiz-container")
-
     from course.bank import BankError
 
-    def render(name: str | None = None) -> None:
+    def content(name: str | None = None) -> list[w.Widget]:
         try:
             backend = get_backend(name or learner, store)
             if backend is None:
                 _waiting_for_a_name.append(render)
-                _styled(container, [LearnerForm(prompt=QUIZ_PROMPT)])
-                return
-            _styled(container, [_quiz(backend, quiz, section)])
+                return [LearnerForm(prompt=QUIZ_PROMPT)]
+            return [_quiz(backend, quiz, section)]
         except BankError as exc:
             log.error("question bank problem:\n%s", exc)
-            _styled(container, [_problem_box("This quiz cannot be shown because a question bank has a mistake. Please tell your trainer.", str(exc))])
+            return [_problem_box("This quiz cannot be shown because a question bank has a mistake. Please tell your trainer.", str(exc))]
 
-    render()
+    def render(name: str | None = None) -> None:
+        _styled(container, content(name))
+
+    container = _page(content(), "quiz-container")
     return container
 
 
@@ -676,38 +671,32 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
         f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
         FULL_WIDTH,
     )
-    box = w.VBox([table], layout=FULL_WIDTH)
-    box.add_class("quiz-progress-view")
-    return box
+    return w.VBox([table], layout=FULL_WIDTH, _dom_classes=("quiz-progress-view",))
 
 
 def show_progress() -> None:
     """Show the learner's progress through the course."""
-    box = w.VBox(layout=FULL_WIDTH)
-    _styled(box, [progress_widget()])
-    display(box)
+    display(_page([progress_widget()]))
 
 
 def home_widget() -> w.Widget:
     """The course home: who the learner is, every lesson with its progress, the next one to take."""
-    container = w.VBox(layout=FULL_WIDTH)
-    container.add_class("quiz-home-container")
-
     from course.bank import BankError
 
-    def render(name: str | None = None) -> None:
+    def content(name: str | None = None) -> list[w.Widget]:
         try:
             backend = get_backend(name)
             if backend is None:
                 _waiting_for_a_name.append(render)
-                form = LearnerForm(prompt=HOME_PROMPT)
-                _styled(container, [form])
-                return
-            _styled(container, [html(_home_html(backend), FULL_WIDTH)])
+                return [LearnerForm(prompt=HOME_PROMPT)]
+            return [html(_home_html(backend), FULL_WIDTH)]
         except (BankError, StoreError) as exc:
-            _styled(container, [_problem_box("Your course cannot be shown just now. Please try again in a moment or tell your trainer.", str(exc))])
+            return [_problem_box("Your course cannot be shown just now. Please try again in a moment or tell your trainer.", str(exc))]
 
-    render()
+    def render(name: str | None = None) -> None:
+        _styled(container, content(name))
+
+    container = _page(content(), "quiz-home-container")
     return container
 
 
