@@ -386,7 +386,7 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
     n = len(codes)
     review_score = np.full(n, np.nan)
     reviewer_codes = np.full(n, -1, dtype=np.int64)
-    comment = np.full(n, None, dtype=object)
+    comment = np.empty(n, dtype=object)  # (None throughout)
     free = np.asarray(frame["question_type"] == "free_text", dtype=bool) if n else np.zeros(0, dtype=bool)
     reviewer_names = pd.Index(sorted(set(latest["reviewer"])), dtype=object)
     if free.any() and len(latest):
@@ -397,7 +397,7 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
         review_score[rows] = latest["score"].to_numpy(dtype=float)[found]
         reviewer_codes[rows] = reviewer_names.get_indexer(latest["reviewer"].to_numpy(dtype=object)[found])
         comment[rows] = latest["comment"].to_numpy(dtype=object)[found]
-    score = frame["score"]
+    score = _own(frame["score"])
     columns: dict[str, Any] = {
         "learner": learner,
         "cohort": cohort,
@@ -405,9 +405,9 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
         "question": frame["question"],
         "question_type": frame["question_type"],
         "score": score,
-        "max_score": frame["max_score"],
+        "max_score": _own(frame["max_score"]),
         "correct": pd.arrays.BooleanArray(frame["correct"] == 1, np.isnan(frame["correct"])),
-        "answered_at": pd.to_datetime(frame["answered_at"].view("datetime64[ns]"), utc=True),
+        "answered_at": pd.to_datetime(_own(frame["answered_at"]).view("datetime64[ns]"), utc=True),
         "submission": frame["submission"],
         "review_score": review_score,
         "reviewer": pd.Categorical.from_codes(reviewer_codes, categories=reviewer_names),
@@ -418,11 +418,17 @@ def _assemble(frame: dict[str, Any], people: pd.DataFrame, latest: pd.DataFrame,
         columns.update(
             key=pd.Series(frame["key"], dtype=object), mode=frame["mode"], response=frame["response"], bank_version=frame["bank_version"]
         )
-    attempts = pd.DataFrame(columns)
+    attempts = pd.DataFrame(columns, copy=False)  # every column is an array of its own (see _own): not copied again
     stamps = frame["answered_at"]
     if n > 1 and (stamps[1:] < stamps[:-1]).any():  # read in id order; the report's order is answered_at, then id
         attempts = attempts.iloc[np.argsort(stamps, kind="stable")].reset_index(drop=True)
     return Data(attempts, people.reset_index(drop=True), filters, detail)
+
+
+def _own(values: np.ndarray) -> np.ndarray:
+    """``values``, or a copy when they are read-only (Arrow's buffers, the memory-mapped cache):
+    a frame's columns must take writes."""
+    return values if values.flags.writeable else values.copy()
 
 
 def _find_keys(keys: Any, rows: np.ndarray, index: pd.Index) -> np.ndarray:
