@@ -298,8 +298,9 @@ def _read_here(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
     """
     import sqlite3
 
-    try:
-        conn = sqlite3.connect(url.database, timeout=30.0, isolation_level=None, check_same_thread=False)
+    try:  # mode=rw: a missing file is an error, not a new empty database
+        where = Path(url.database).resolve().as_uri() + "?mode=rw"
+        conn = sqlite3.connect(where, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise ReadError(_message(error)) from error
     try:

@@ -97,6 +97,15 @@ def test_ids_are_dictionary_encoded_not_python_strings() -> None:
     assert np.asarray(values.codes).dtype.kind == "i"
 
 
+def test_a_cached_read_of_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    missing = tmp_path / "gone.sqlite"
+    with pytest.raises(columnar.ReadError):
+        columnar._read_here(make_url(f"sqlite:///{missing}"), {**columnar._EVERYTHING, "state": 0})
+    assert not missing.exists()
+
+
 def test_an_unreadable_database_is_a_store_error(tmp_path: Path) -> None:
     from course.store import ResultsStore, StoreError
 
@@ -158,6 +167,15 @@ def exercise_the_cache(world: World) -> None:
         conn.execute(text("UPDATE attempts SET score = max_score WHERE key = :key"), {"key": world.keys["dan s-crit"]})
     cached_loads_match(world)
     assert world.keys["dan s-crit"] in set(report.regrade(world.store, world.course)["key"])
+    # more new rows than a cached read takes in this process: every row is read again
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(columnar, "_MAX_NEW", 0)
+    try:
+        world.answer("fay", "basics", "b-tf", True, at(10, 11), label="fay tf")
+        cached_loads_match(world)
+    finally:
+        monkeypatch.undo()
+    cached_loads_match(world)
     # a row deleted behind the store's back: the cache no longer matches, every row is read again
     with world.store.engine.begin() as conn:
         conn.execute(text("DELETE FROM attempts WHERE key = :key"), {"key": world.keys["ann e-once"]})
