@@ -1107,9 +1107,11 @@ def _lessons_stamp() -> tuple[tuple[str, float], ...]:
 # anything unexpected in it means loading the banks as usual. A failure to write it only costs the
 # next kernel the load.
 
-_DISK_FORMAT = "course.bank disk cache 1"
-_CODE = ("bank.py", "assessment.py", "roles.py")
-"""The modules whose rules decide what a loaded course is: a change to one invalidates the cache."""
+_DISK_FORMAT = "course.bank disk cache 2"
+_CODE = ("bank.py", "assessment.py", "roles.py", "render.py")
+"""The modules whose rules decide what a loaded course is, and how its texts are rendered (the
+cache keeps the HTML of each prompt and explanation: course.render.course_texts): a change to one
+invalidates the cache, as does another markdown-it."""
 
 
 def _disk_cache_file(directory: Path) -> Path:
@@ -1126,6 +1128,7 @@ def _sources_digest(directory: Path) -> str | None:
     try:
         for name in _CODE:
             digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+        digest.update(b"markdown-it\0" + _markdown_it_version())
         for path in bank_files([directory]):
             digest.update(b"bank\0" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         lessons = config.notebooks_dir()
@@ -1136,6 +1139,20 @@ def _sources_digest(directory: Path) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def _markdown_it_version() -> bytes:
+    """markdown-it's own version line (its package's __init__.py), found without importing it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("markdown_it")
+    return Path(spec.origin).read_bytes() if spec is not None and spec.origin else b"none"
+
+
+def _rendered(course: Course) -> dict[str, str]:
+    from course import render
+
+    return render.course_texts(course.banks.values())
 
 
 def _load_through_disk_cache(directory: Path) -> Course:
@@ -1162,12 +1179,17 @@ def _read_disk_cache(path: Path, digest: str) -> Course | None:
                 return None  # someone else could have written it
             if file.readline().rstrip(b"\n") != f"{_DISK_FORMAT} {digest}".encode():
                 return None  # another course, or this one before an edit
-            course = pickle.load(file)
+            course, rendered = pickle.load(file)
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a cache that cannot be read is only a slower load
         return None
-    return course if isinstance(course, Course) else None
+    if not isinstance(course, Course) or not isinstance(rendered, dict):
+        return None
+    from course import render
+
+    render.remember(rendered)
+    return course
 
 
 def _write_disk_cache(path: Path, digest: str, course: Course) -> None:
@@ -1180,7 +1202,7 @@ def _write_disk_cache(path: Path, digest: str, course: Course) -> None:
         try:
             with os.fdopen(descriptor, "wb") as file:
                 file.write(f"{_DISK_FORMAT} {digest}\n".encode())
-                pickle.dump(course, file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((course, _rendered(course)), file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

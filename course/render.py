@@ -8,11 +8,21 @@ Raw HTML in a bank is escaped, never passed through, and links may only use safe
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+
+
+WHY = "**Why:** "
+"""Before a question's explanation, in its feedback (course.views)."""
+GOOD_ANSWER = "**What a good answer includes:** "
+"""Before a written question's explanation (its model answer), in its feedback (course.views)."""
+
+_known: dict[str, str] = {}
+"""HTML already rendered by this very parser, by Markdown text (see :func:`remember`)."""
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +34,25 @@ def _parser() -> MarkdownIt:
 
 def markdown(text: str) -> str:
     """HTML for a Markdown text from a bank; raw HTML in it comes out escaped."""
-    return _parser().render(text or "").strip()
+    known = _known.get(text or "")
+    return known if known is not None else _parser().render(text or "").strip()
+
+
+def course_texts(banks: Iterable[Any]) -> dict[str, str]:
+    """The HTML of what a lesson's page renders from its banks: each question's prompt and its
+    explanation as the feedback shows it. Kept with the banks' disk cache (course.bank), so that a
+    lesson kernel shows its questions without importing markdown-it (issue 13)."""
+    texts: set[str] = set()
+    for bank in banks:
+        for q in bank.questions:
+            texts.update((q.prompt, WHY + q.explanation, GOOD_ANSWER + q.explanation))
+    return {text: _parser().render(text).strip() for text in sorted(texts)}
+
+
+def remember(rendered: Mapping[str, str]) -> None:
+    """Use this HTML for these texts from now on: it was rendered by :func:`course_texts`, with this
+    module and this markdown-it (the disk cache is keyed by both)."""
+    _known.update(rendered)
 
 
 def inline(text: str) -> str:

@@ -26,7 +26,7 @@ from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from course.render import escape, markdown
+from course.render import GOOD_ANSWER, WHY, escape, markdown
 
 if TYPE_CHECKING:  # grading and paper load the banks (pydantic): imported where first used
     from course.grading import Grade
@@ -102,7 +102,7 @@ def feedback_html(g: Grade, *, question_type: str = "", note: str = "") -> str:
         return (
             f'<div class="quiz-feedback-box quiz-pending" role="status">{extra}'
             '<div class="quiz-verdict">✎ Saved for your trainer, who will read and score it.</div>'
-            f'<div class="quiz-explanation">{markdown("**What a good answer includes:** " + g.explanation)}</div></div>'
+            f'<div class="quiz-explanation">{markdown(GOOD_ANSWER + g.explanation)}</div></div>'
         )
     if g.correct:
         kind, verdict = "quiz-right", "✔ Right."
@@ -116,7 +116,7 @@ def feedback_html(g: Grade, *, question_type: str = "", note: str = "") -> str:
         items = "".join(f"<li>{escape(t)}</li>" for t in g.out_of_place)
         heading = OUT_OF_PLACE.get(question_type, "Not right yet:")
         parts.append(f'<div class="quiz-out-of-place">{escape(heading)}<ul>{items}</ul></div>')
-    parts.append(f'<div class="quiz-explanation">{markdown("**Why:** " + g.explanation)}</div>')
+    parts.append(f'<div class="quiz-explanation">{markdown(WHY + g.explanation)}</div>')
     return f'<div class="quiz-feedback-box {kind}" role="status">{"".join(parts)}</div>'
 
 

@@ -108,7 +108,7 @@ def test_a_cache_file_that_cannot_be_trusted_is_not_used(course_copy, monkeypatc
     elif damage == "group-writable":
         path.chmod(0o664)
     else:
-        path.write_bytes(b"course.bank disk cache 1 0000\n" + data.split(b"\n", 1)[1])
+        path.write_bytes(f"{bank_module._DISK_FORMAT} 0000\n".encode() + data.split(b"\n", 1)[1])
     loads = new_kernel(monkeypatch)
     assert course_cached() == course
     assert len(loads) == 1
@@ -121,3 +121,23 @@ def test_an_unwritable_data_folder_only_costs_the_load(course_copy, monkeypatch)
     bank_module._cache.clear()
     course_cached()
     assert len(loads) == 2
+
+
+def test_a_new_kernel_shows_its_questions_without_markdown_it(course_copy):
+    course_cached()
+    code = (
+        "import sys\n"
+        "from course.bank import course_cached\n"
+        "from course import render\n"
+        "bank = course_cached().bank('history')\n"
+        "shown = [render.markdown(q.prompt) for q in bank.questions] + [render.markdown(render.WHY + q.explanation) for q in bank.questions]\n"
+        "assert 'markdown_it' not in sys.modules, 'markdown-it imported'\n"
+        "render._known.clear()\n"
+        "assert shown == [render.markdown(q.prompt) for q in bank.questions] + [render.markdown(render.WHY + q.explanation) for q in bank.questions]\n"
+        "assert 'markdown_it' in sys.modules and shown[0].startswith('<p>')\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ), capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
