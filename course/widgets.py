@@ -193,10 +193,20 @@ def _stylesheet_widget() -> w.HTML:
     return _stylesheet
 
 
+class _Page(w.VBox):
+    """A box of the page: a quiz, a form, the progress or the course home."""
+
+    def __repr__(self) -> str:
+        # Displaying a widget puts its repr in the output as text/plain (then cut to 110
+        # characters): ipywidgets' repr spells out every child, 2-3.5 ms and 20-40 kB of text per
+        # quiz, the prompts' HTML included. What a page without the widgets shows instead:
+        return "Course page (open it in the course to see it)"
+
+
 def _page(children: list[w.Widget], *classes: str) -> w.VBox:
     """A box of the page showing ``children``, with the quizzes' stylesheet after them; its CSS
     classes and children are given when it is made (each change afterwards is one more message)."""
-    return w.VBox([*children, _stylesheet_widget()], layout=FULL_WIDTH, _dom_classes=(*classes, "course-view"))  # course-view: the stylesheet's scope
+    return _Page([*children, _stylesheet_widget()], layout=FULL_WIDTH, _dom_classes=(*classes, "course-view"))  # course-view: the stylesheet's scope
 
 
 def _styled(container: w.Box, children: list[w.Widget]) -> None:
