@@ -2,7 +2,9 @@
 
 Both runs use the runner the tests use (tests/notebook_runner.py: fresh kernel per notebook, two
 at a time, a scratch data folder, a fixed learner), so the ratio shows what the lessons cost over
-starting and stopping kernels.
+starting and stopping kernels. Each round starts from an empty data folder, as a learner's first
+lesson does: the first lessons create the results database and the banks' disk cache
+(course.bank.course_cached), which the later kernels of the round read.
 
     .venv/bin/python benchmarks/notebooks.py [--rounds 1] [--json]
 """
