@@ -129,8 +129,10 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: t
 # - the change log has not moved (its row count and its last sequence number);
 # - the first row's id and key and the key at the cache's last id are the same (another database
 #   at the same place, or a restored copy, is not this one);
-# - PostgreSQL only: as many rows up to the cache's last id as the cache holds (there, transactions
-#   commit in any order: an answer whose id was taken before the cache was written may arrive after);
+# - PostgreSQL only: no row at an id that was free below the cache's last id when it was written
+#   (there, transactions commit in any order: an answer whose id was taken before the cache was
+#   written may arrive after it, and can only take such an id). The free ids are kept in the cache;
+#   past _MAX_GAPS of them, the rows up to its last id are counted instead;
 # - SQLite only: at most _MAX_NEW rows are new (they are read row by row, in this process).
 #
 # Otherwise every row is read again (by ADBC; SQLite in a child process) and the cache rewritten.
@@ -231,7 +233,8 @@ def _read_cached(url: Any, path: Path) -> tuple[dict[str, Any], pa.Table, pa.Tab
     loaded = _load_cache(path)
     if loaded is not None:
         old, facts = loaded
-        request = {**_EVERYTHING, "ids": [facts["last_id"] + 1, 2**62], "state": facts["last_id"], "max_new": _MAX_NEW if dialect == "sqlite" else None}
+        request = {**_EVERYTHING, "ids": [facts["last_id"] + 1, 2**62], "state": facts["last_id"], "gaps": facts.get("gaps"),
+                   "max_new": _MAX_NEW if dialect == "sqlite" else None}
         tables = _read_here(url, request) if dialect == "sqlite" else read_tables(url, request)
         state = tables[-1].to_pylist()[0]
         if len(tables) == 4 and _still_good(facts, state, dialect):
@@ -239,25 +242,51 @@ def _read_cached(url: Any, path: Path) -> tuple[dict[str, Any], pa.Table, pa.Tab
             if not new.num_rows:
                 return old, people, reviews
             frame = _append(old, _frame(new.drop_columns(["id"]), False))
-            _write_cache(path, frame, _facts(state, facts["rows"] + new.num_rows))
+            gaps = _gaps(new.column("id"), facts["last_id"] + 1, state["last_id"], facts.get("gaps"), dialect)
+            _write_cache(path, frame, _facts(state, facts["rows"] + new.num_rows, gaps))
             return frame, people, reviews
     # no cache, or it does not match the database: read every row, and cache them
     request = {**_EVERYTHING, "state": 0}
     attempts, people, reviews, state_table = _read_in_child(url.database, request) if dialect == "sqlite" else read_tables(url, request)
     state = state_table.to_pylist()[0]
     frame = _frame(attempts.drop_columns(["id"]), False)
-    if state["triggers"] == _TRIGGERS[dialect]:
-        _write_cache(path, frame, _facts(state, attempts.num_rows))
+    if state["triggers"] == _TRIGGERS[dialect] and attempts.num_rows:
+        gaps = _gaps(attempts.column("id"), state["first_id"], state["last_id"], [], dialect)
+        _write_cache(path, frame, _facts(state, attempts.num_rows, gaps))
     return frame, people, reviews
+
+
+_MAX_GAPS = 10_000
+
+
+def _gaps(ids: pa.ChunkedArray, first: int, last: int, known: list[int] | None, dialect: str) -> list[int] | None:
+    """PostgreSQL: ``known`` and the ids in [first, last] that ``ids`` (ascending) lack; None when
+    more than _MAX_GAPS (the reader then counts the rows up to the cache's last id instead).
+
+    A row that commits after the cache was written with an id below its last one takes an id
+    that was free when it was written: one of these. (SQLite: [], its insert trigger logs those.)
+    """
+    import numpy as np
+
+    if dialect != "postgresql":
+        return []
+    if known is None:
+        return None
+    present = ids.cast(pa.int64()).to_numpy() if len(ids) else np.zeros(0, dtype=np.int64)
+    if (last - first + 1) - len(present) + len(known) > _MAX_GAPS:
+        return None
+    bounds = np.concatenate([[first - 1], present, [last + 1]])
+    ends = np.flatnonzero(np.diff(bounds) > 1)
+    return known + [n for i in ends for n in range(int(bounds[i]) + 1, int(bounds[i + 1]))]
 
 
 _EVERYTHING = {"cohort": None, "learner": None, "quiz": None, "since": None, "until": None, "detail": False, "key": None, "ids": None}
 
 
-def _facts(state: dict[str, Any], rows: int) -> dict[str, Any]:
+def _facts(state: dict[str, Any], rows: int, gaps: list[int] | None) -> dict[str, Any]:
     """What the cache records of the database it was read from (see "The cache")."""
     return {"rows": rows, **{name: state[name] for name in ("schema", "changes", "last_change", "first_id", "first_key")},
-            "last_id": state["last_id"], "last_key": state["last_key"]}
+            "last_id": state["last_id"], "last_key": state["last_key"], "gaps": gaps}
 
 
 def _still_good(facts: dict[str, Any], state: dict[str, Any], dialect: str) -> bool:
@@ -266,7 +295,7 @@ def _still_good(facts: dict[str, Any], state: dict[str, Any], dialect: str) -> b
         state["triggers"] == _TRIGGERS[dialect]
         and all(state[name] == facts[name] for name in ("schema", "changes", "last_change", "first_id", "first_key"))
         and state["at_key"] == facts["last_key"]
-        and (dialect != "postgresql" or state["upto"] == facts["rows"])
+        and (dialect != "postgresql" or (state["upto"] == facts["rows"] if facts.get("gaps") is None else state["late"] == 0))
     )
 
 
@@ -371,7 +400,7 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
 
 def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table, ...]:
     _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    state = _state(conn, dialect, request["state"]) if request.get("state") is not None else None
+    state = _state(conn, dialect, request["state"], request.get("gaps")) if request.get("state") is not None else None
     if state is not None and request.get("max_new") is not None and state.column("newer")[0].as_py() > request["max_new"]:
         _execute(conn, "COMMIT")
         return (state,)  # too many new rows to read here: the caller reads them all by ADBC
@@ -392,7 +421,7 @@ def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table,
 
 _STATE_SQLITE = """
 SELECT '' AS schema, 0 AS triggers, 0 AS changes, 0 AS last_change, 0 AS first_id, '' AS first_key, 0 AS last_id,
-       '' AS last_key, '' AS at_key, 0 AS upto, 0 AS newer, 0 AS _k
+       '' AS last_key, '' AS at_key, 0 AS upto, 0 AS late, 0 AS newer, 0 AS _k
 UNION ALL SELECT
     CAST((SELECT schema_version FROM pragma_schema_version) AS TEXT),
     (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'attempts'
@@ -400,7 +429,7 @@ UNION ALL SELECT
     (SELECT count(*) FROM attempt_changes), (SELECT coalesce(max(seq), 0) FROM attempt_changes),
     (SELECT min(id) FROM attempts), (SELECT key FROM attempts ORDER BY id LIMIT 1),
     (SELECT max(id) FROM attempts), (SELECT key FROM attempts ORDER BY id DESC LIMIT 1),
-    (SELECT key FROM attempts WHERE id = ?), -1, (SELECT count(*) FROM attempts WHERE id > ?), 1
+    (SELECT key FROM attempts WHERE id = ?), -1, 0, (SELECT count(*) FROM attempts WHERE id > ?), 1
 ORDER BY _k
 """
 _STATE_POSTGRESQL = """
@@ -413,15 +442,20 @@ SELECT
     (SELECT min(id) FROM attempts)::bigint AS first_id, (SELECT key FROM attempts ORDER BY id LIMIT 1) AS first_key,
     (SELECT max(id) FROM attempts)::bigint AS last_id, (SELECT key FROM attempts ORDER BY id DESC LIMIT 1) AS last_key,
     (SELECT key FROM attempts WHERE id = $1::bigint) AS at_key,
-    (SELECT count(*) FROM attempts WHERE id <= $1::bigint) AS upto, (SELECT count(*) FROM attempts WHERE id > $1::bigint) AS newer
+    {check}, (SELECT count(*) FROM attempts WHERE id > $1::bigint) AS newer
 """
+_UPTO = "(SELECT count(*) FROM attempts WHERE id <= $1::bigint) AS upto, 0::bigint AS late"
+_LATE = "-1::bigint AS upto, (SELECT count(*) FROM attempts WHERE id = ANY($2::text::bigint[])) AS late"
 
 
-def _state(conn: Any, dialect: str, last: int) -> pa.Table:
-    """One row: what the cache checks (see "The cache"); ``last``: the cache's last id (0: none)."""
+def _state(conn: Any, dialect: str, last: int, gaps: list[int] | None = None) -> pa.Table:
+    """One row: what the cache checks (see "The cache"); ``last``: the cache's last id (0: none);
+    ``gaps`` (PostgreSQL): the ids free below it when it was written (None: count the rows instead)."""
     if dialect == "sqlite":
         return _typed(_fetch(conn, _STATE_SQLITE, [int(last), int(last)]))
-    return _fetch(conn, _STATE_POSTGRESQL, [int(last)])
+    if gaps is None:
+        return _fetch(conn, _STATE_POSTGRESQL.format(check=_UPTO), [int(last)])
+    return _fetch(conn, _STATE_POSTGRESQL.format(check=_LATE), [int(last), "{" + ",".join(str(int(n)) for n in gaps) + "}"])
 
 
 # SQLite in a child process. adbc-driver-sqlite links its own copy of SQLite; two copies of SQLite

@@ -263,8 +263,11 @@ def test_the_change_log_on_sqlite(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_the_change_log_on_postgresql(pg_url: str, _pg_admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("max_gaps", [10_000, 0], ids=["free-ids", "count"])
+def test_the_change_log_on_postgresql(pg_url: str, _pg_admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_gaps: int) -> None:
+    """Late rows found by the free ids the cache keeps, or (past _MAX_GAPS of them) by counting."""
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(columnar, "_MAX_GAPS", max_gaps)
     world = World(tmp_path, url=new_pg_database(_pg_admin, pg_url))
     try:
         exercise_the_change_log(
