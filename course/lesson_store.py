@@ -5,9 +5,11 @@ learner's role, their progress. Through :class:`course.store.ResultsStore` each 
 imported SQLAlchemy for that (0.2-0.3 s of the first question, and more when the kernel ends;
 issue 13). :class:`LessonStore` answers those reads from the SQLite file with Python's own
 ``sqlite3``, read-only, and opens the real store only for anything else: the first answer stored,
-a sitting opened, a database that is not there yet or not of a schema version these reads were
-checked against, any error at all (the real store then says what is wrong, as before). Once the real
-store is open, every call goes to it.
+a sitting opened, a database not of a schema version these reads were checked against, any error
+at all (the real store then says what is wrong, as before). Once the real store is open, every
+call goes to it. A database file not there yet holds nothing: it is read as empty, and made by the
+real store at the first write, as long as its folder could be made (else the real store is asked,
+and says why not).
 
 Each read returns exactly what the same :class:`~course.store.ResultsStore` method returns
 (``tests/test_lesson_store.py`` compares them on a store holding every kind of record). Only a
@@ -17,6 +19,7 @@ SQLite file URL is read this way; other databases get the real store from :func:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +60,18 @@ def open_store(url: str) -> LessonStore | ResultsStore:
     from course.store import ResultsStore
 
     return ResultsStore(url)
+
+
+def _could_be_made(database: Path) -> bool:
+    """Whether the real store could make this database file: its nearest existing folder is a
+    folder this user may write in (a file in the way, or a folder not ours, is the real store's to
+    report)."""
+    folder = database.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
 
 
 def _utc(value: Any) -> datetime | None:
@@ -112,8 +127,12 @@ class LessonStore:
 
     def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]] | None:
         """The rows of a query, or None when the real store must answer instead."""
-        if self._store is not None or self._file is None or not self._file.is_file():
+        if self._store is not None or self._file is None:
             return None
+        if not self._file.exists():
+            # Nothing stored yet: the real store would make an empty database only to read nothing
+            # from it. It makes it at the first write; unless it could not (say so then, as before).
+            return [] if _could_be_made(self._file) else None
         try:
             connection = sqlite3.connect(f"file:{quote(str(self._file))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
         except sqlite3.Error:
@@ -180,7 +199,7 @@ class LessonStore:
 
     def _count(self, table: str, learner: str, quiz: str) -> int | None:
         rows = self._read(f"SELECT count(*) FROM {table} WHERE learner = ? AND quiz = ?", (learner, quiz))
-        return None if rows is None else int(rows[0][0])
+        return None if rows is None else int(rows[0][0]) if rows else 0
 
     def retakes_allowed(self, learner: str, quiz: str) -> int:
         """How many retakes of the quiz the learner has been granted."""

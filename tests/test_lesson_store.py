@@ -118,13 +118,27 @@ def test_what_it_cannot_read_the_real_store_answers(tmp_path: Path, case: str) -
             connection.execute("UPDATE schema_info SET version = 99")
     fast = LessonStore(f"sqlite:///{path}")
     if case == "missing":
-        assert fast.latest("Ann", "history") == {}
-        assert path.is_file()  # the real store made it, as before
+        assert fast.latest("Ann", "history") == {} and fast.role("Ann") is None and fast.retakes_allowed("Ann", "final_assessment") == 0
+        assert fast.sittings("Ann", "final_assessment") == [] and fast.settings() == {} and fast.waivers("Ann") == []
+        assert not path.exists() and fast._store is None  # nothing stored yet: nothing made, no SQLAlchemy
+        fast.ensure_learner("Ann")  # the first write makes it
+        assert path.is_file() and fast.learners()[0].name == "Ann"
     else:
         with pytest.raises(store_module.StoreError, match="newer version" if case == "newer-schema" else "not one"):
             fast.latest("Ann", "history")
     assert fast._store is not None
     fast.close()
+
+
+def test_a_database_that_could_not_be_made_is_the_real_stores_to_report(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    fast = LessonStore(f"sqlite:///{blocker}/data/results.sqlite")
+    with pytest.raises(store_module.StoreError):
+        fast.latest("Ann", "history")
+    assert fast._store is not None
+    fast.close()
+    assert LessonStore(f"sqlite:///{tmp_path}/new/folders/results.sqlite").latest("Ann", "history") == {}
 
 
 def test_only_a_plain_sqlite_file_is_read_directly(tmp_path: Path) -> None:
