@@ -1000,7 +1000,7 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _wal(cursor, busy_timeout)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = FULL")
         finally:
@@ -1010,6 +1010,28 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("course_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _wal(cursor: Any, busy_timeout: float) -> None:
+    """Put the database in WAL mode (kept in the file: a database already in it is left as it is).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without
+    its busy handler, when another connection is switching or making the same new file (two
+    kernels opening a new store together): wait and try again for up to ``busy_timeout``.
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _is_file_database(database: str | None) -> bool:
