@@ -45,6 +45,16 @@ def course_of(hub: HubProcess):
 
 # Kernel code: a ServiceClient from the kernel's own environment, as the quiz widgets make it.
 CLIENT = "from course.client import ServiceClient\nclient = ServiceClient.from_environment()\n"
+# Kernel code: course(*args) runs the `course` command line in the kernel's server (a trainer's
+# terminal there) and returns its exit code, stdout and stderr.
+COMMAND = textwrap.dedent(
+    """
+    import json, os, subprocess, sys
+    def course(*args):
+        done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
+        return {"code": done.returncode, "out": done.stdout, "err": done.stderr}
+    """
+)
 
 
 def test_a_learner_answers_from_their_kernel_and_the_answer_is_theirs_whatever_the_kernel_says(hub: HubProcess) -> None:
@@ -183,12 +193,8 @@ def test_the_trainer_sees_both_learners_scores_a_written_answer_and_allows_a_ret
         store.ensure_learner(ANN)
         written = next(a for a in store.attempts(learner=BOB) if a.question == "welcome-hopes")
     # the trainer, from a terminal in their own server: the course command goes through the service
-    code = textwrap.dedent(
+    code = COMMAND + textwrap.dedent(
         f"""
-        import json, os, subprocess, sys
-        def course(*args):
-            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
-            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
         print(json.dumps({{
             "report": course("report", "--format", "json"),
             "review": course("review", "{written.key}", "--score", "1", "--comment", "Honest and clear."),
@@ -237,12 +243,8 @@ def test_a_learner_gives_their_role_once_and_a_trainer_changes_it_through_the_se
     )))  # fmt: skip
     assert (out["given"], out["after"]) == ("front_desk", "front_desk")
     assert "ask your trainer to change it" in out["refused"]
-    code = textwrap.dedent(
+    code = COMMAND + textwrap.dedent(
         f"""
-        import json, subprocess, sys
-        def course(*args):
-            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
-            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
         print(json.dumps({{"role": course("role", "{BOB}", "nurse"), "impostor": course("role", "{BOB}", "clinician", "--trainer", "Someone Else")}}))
         """
     )
@@ -386,12 +388,9 @@ def test_certificates_due_dates_and_revocation_through_the_service_and_the_publi
         store.ensure_learner(learner, cohort)
         seed._practice(store, course, learner, [b.quiz for b in course.banks.values() if b.mode == "practice"])
         seed._final(store, course, learner, miss_critical=False)
-    code = textwrap.dedent(
+    code = COMMAND + textwrap.dedent(
         f"""
-        import json, os, re, subprocess, sys
-        def course(*args):
-            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
-            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
+        import re
         os.makedirs(os.path.expanduser("~/certificates"), exist_ok=True)
         out = {{"certificate": course("certificate", {learner!r}, "--out", os.path.expanduser("~/certificates"))}}
         found = re.search(r"verification code ([0-9A-Z-]+)", out["certificate"]["out"])
@@ -419,12 +418,8 @@ def test_certificates_due_dates_and_revocation_through_the_service_and_the_publi
         assert {(TRAINER, "certificate"), (TRAINER, "due_date"), (TRAINER, "setting"), (TRAINER, "revocation")} <= mine, mine
         before = len(store.audit())
     # a learner's kernel: the same commands are refused, nothing changes
-    learners_try = textwrap.dedent(
+    learners_try = COMMAND + textwrap.dedent(
         f"""
-        import json, os, subprocess, sys
-        def course(*args):
-            done = subprocess.run([sys.executable, "-m", "course", *args], capture_output=True, text=True)
-            return {{"code": done.returncode, "out": done.stdout, "err": done.stderr}}
         print(json.dumps({{
             "certificate": course("certificate", {learner!r}, "--out", os.path.expanduser("~/mine.pdf")),
             "due": course("due", "--set", "none", "--cohort", {cohort!r}, "--quiz", "final_assessment"),
