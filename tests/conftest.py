@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import ci  # noqa: E402
 import pgserver  # noqa: E402
 
 from course.store import ResultsStore  # noqa: E402
@@ -97,14 +98,10 @@ def chromium_browser() -> Iterator[object]:
     """One headless Chromium for the whole session (Debian's, installed as root if missing), shared by
     the browser tests and the hub tests: Playwright's sync API runs one instance per thread, so a
     second one started while the first lives fails ("Sync API inside the asyncio loop")."""
-    import os
-
     from browser import chromium
 
     def unavailable(message: str) -> None:
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
-        pytest.skip(message)
+        ci.unavailable(message, f"{message} (CI=true: the browser tests must run)")
 
     try:
         from playwright.sync_api import Error as PlaywrightError

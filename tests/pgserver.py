@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
+import ci
 
 
 class PostgresUnavailable(RuntimeError):
@@ -193,11 +193,10 @@ def start_or_skip(password: str | None = None) -> PostgresServer:
         return start_server(password)
     except PostgresUnavailable as error:
         reason = str(error)
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL not available: {reason}", pytrace=False)
-    pytest.skip(
+    ci.unavailable(
         f"PostgreSQL not available: {reason}. Install Debian's postgresql package "
-        "(apt-get install postgresql) or run as root to let the tests install it."
+        "(apt-get install postgresql) or run as root to let the tests install it.",
+        f"PostgreSQL not available: {reason}",
     )
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ci  # tests/ci.py (tests/ is on sys.path: tests/conftest.py)
 import pytest
 from sqlalchemy import delete, select
 
@@ -50,15 +51,9 @@ IDLE = "Python 3 (ipykernel) | Idle"
 QUESTIONS_IN_WELCOME = 7
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
 def unavailable(message: str) -> None:
     """Skip on a developer's machine; fail in CI, where the browser tests must run."""
-    if _in_ci():
-        pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
-    pytest.skip(message)
+    ci.unavailable(message, f"{message} (CI=true: the browser tests must run)")
 
 
 def require_playwright() -> Any:
@@ -67,9 +62,7 @@ def require_playwright() -> Any:
         import playwright.sync_api as sync_api
     except ImportError:
         message = "Playwright is not installed (pip install -e '.[test]')"
-        if _in_ci():
-            pytest.fail(f"{message} (CI=true: the browser tests must run)", pytrace=False)
-        pytest.skip(message, allow_module_level=True)
+        ci.unavailable(message, f"{message} (CI=true: the browser tests must run)", allow_module_level=True)
     return sync_api
 
 

@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ci  # tests/ci.py (tests/ is on sys.path: tests/conftest.py)
 import pytest
 
 from . import system
@@ -70,15 +71,9 @@ HOW_TO_ENABLE = (
 )
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
 def unavailable(message: str) -> None:
     """Skip on a developer's machine; fail in CI, where the hub tests must run."""
-    if _in_ci():
-        pytest.fail(f"{message} (CI=true: the hub tests must run)", pytrace=False)
-    pytest.skip(f"{message}. {HOW_TO_ENABLE}")
+    ci.unavailable(f"{message}. {HOW_TO_ENABLE}", f"{message} (CI=true: the hub tests must run)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
