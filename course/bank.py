@@ -1194,18 +1194,11 @@ def _read_disk_cache(path: Path, digest: str) -> Course | None:
 
 def _write_disk_cache(path: Path, digest: str, course: Course) -> None:
     import pickle
-    import tempfile
+
+    from course.files import replace_file  # atomic; its temporary file, and so the cache, is mode 0600
 
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(f"{_DISK_FORMAT} {digest}\n".encode())
-                pickle.dump((course, _rendered(course)), file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        replace_file(path, [f"{_DISK_FORMAT} {digest}\n".encode(), pickle.dumps((course, _rendered(course)), protocol=pickle.HIGHEST_PROTOCOL)])
     except Exception:  # noqa: BLE001 - the next kernel loads the banks itself
         return
