@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from course import columnar, report
+from course.store import ResultsStore
 from conftest import new_pg_database
 from test_report import World, at
 
@@ -183,6 +184,32 @@ def exercise_the_cache(world: World) -> None:
     # a cache that is not one: ignored
     path.write_bytes(b"not arrow")
     cached_loads_match(world)
+
+
+def test_a_first_read_in_this_process_and_in_the_child_give_the_same_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite, no cache yet: a small store is read row by row here, a large one by ADBC in a child
+    (_MAX_HERE): the same frame and tables either way, an empty store included."""
+    world = World(tmp_path)
+    empty = ResultsStore(f"sqlite:///{tmp_path / 'empty.sqlite'}", outbox=tmp_path / "empty-outbox.jsonl")
+    children = []
+    real_child = columnar._read_in_child
+    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    try:
+        for limit, through_child in ((columnar._MAX_HERE, False), (0, True)):
+            monkeypatch.setattr(columnar, "_MAX_HERE", limit)
+            for store in (world.store, empty):
+                columnar.cache_path(store.engine.url).unlink(missing_ok=True)
+                children.clear()
+                new, old = report.load(store, detail=False), old_load(store, report.Filters(), False)
+                assert bool(children) == (through_child and store is world.store), (limit, store.url)
+                pd.testing.assert_frame_equal(new.attempts, old.attempts, check_exact=True)
+                pd.testing.assert_frame_equal(new.learners, old.learners, check_exact=True)
+                for table in (report.learner_summary, report.item_analysis):
+                    pd.testing.assert_frame_equal(table(store, world.course), table(old_load(store, report.Filters(), True), world.course))
+            assert len(report.load(world.store, detail=False).attempts) > 0
+    finally:
+        empty.close()
+        world.store.close()
 
 
 def test_the_cache_on_sqlite(tmp_path: Path) -> None:
