@@ -318,7 +318,7 @@ class TrainerClient:
 
         from course.verify import verification_from_json
 
-        return verification_from_json(self._http.json("GET", f"verify/{quote(code, safe='')}"))
+        return verification_from_json(self._http.json("GET", f"certificates/{quote(code, safe='')}"))
 
     def xapi(self, *, homepage: str, since: Any = None, actor: str = "hash") -> list[dict[str, Any]]:
         """The xAPI statements, made by the course service (it has the reviews and the actors' key)."""

@@ -8,7 +8,7 @@ was passed and until when the pass is valid are kept in the results database (``
 a trainer's revocation, with its reason, in ``revocations``.
 
 :func:`verify` answers a code from the records alone: valid, expired, revoked (with the reason) or
-no such certificate. A PDF whose name or dates were edited still carries a code whose record says
+no such certificate. Anyone holding the code (the public page) learns only :data:`PUBLIC_FIELDS`. A PDF whose name or dates were edited still carries a code whose record says
 otherwise; :func:`check_pdf` compares a PDF's text with the record (``course verify CODE --pdf``).
 """
 
@@ -26,7 +26,7 @@ from course.records import CertificateRecord
 if TYPE_CHECKING:
     from course.store import ResultsStore
 
-__all__ = ["ALPHABET", "Verification", "new_code", "normalise", "verify", "check_pdf", "verify_link"]
+__all__ = ["ALPHABET", "PUBLIC_FIELDS", "Verification", "new_code", "normalise", "verify", "check_pdf", "verify_link"]
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: digits and capitals without I, L, O and U."""
@@ -67,18 +67,24 @@ class Verification:
     def valid(self) -> bool:
         return self.state == "valid"
 
-    def lines(self) -> list[tuple[str, str]]:
-        """The answer as (label, value) pairs, for a terminal or a page."""
+    def lines(self, *, public: bool = False) -> list[tuple[str, str]]:
+        """The answer as (label, value) pairs, for a terminal or a page.
+
+        ``public``: what anyone holding the code is told (the verification page): no staff names
+        and no reason for a revocation, only its date (see :data:`PUBLIC_FIELDS`).
+        """
         from course.certificate import _long_date, _local_date
 
         r = self.record
         if r is None:
             return [("Code", self.code), ("Result", "no such certificate: this code was never issued by this course")]
+        revoked = f"revoked on {_long_date(_local_date(r.revoked_at))}" if r.revoked_at else "revoked"
         result = {
             "valid": "valid",
             "expired": f"expired on {_long_date(_local_date(r.valid_until))}" if r.valid_until else "expired",
-            "revoked": f"revoked ({r.revoked_reason})",
+            "revoked": revoked if public else f"{revoked} by {r.revoked_by} ({r.revoked_reason})",
         }[self.state]
+        issued = _long_date(_local_date(r.issued_at))
         return [
             ("Code", r.code),
             ("Result", result),
@@ -86,7 +92,7 @@ class Verification:
             ("Passed", _long_date(_local_date(r.passed_at))),
             ("Valid until", _long_date(_local_date(r.valid_until)) if r.valid_until else "does not expire"),
             ("Course version", r.course_version),
-            ("Issued", f"{_long_date(_local_date(r.issued_at))} by {r.issued_by}"),
+            ("Issued", issued if public else f"{issued} by {r.issued_by}"),
         ]
 
 
@@ -144,8 +150,14 @@ def verify_link(code: str, base: str | None) -> str:
     return f"{base.rstrip('/')}?code={code}"
 
 
-def verification_to_json(v: Verification) -> dict[str, object]:
-    """A verification as JSON (the course service's ``api/verify/<code>``)."""
+PUBLIC_FIELDS = ("code", "learner", "quiz", "course_version", "passed_at", "valid_until", "issued_at", "revoked_at")
+"""What anyone holding a certificate's code may learn of its record (the public page and
+``api/verify/<code>``): whose it is, for what, when passed, until when valid, whether revoked. Not
+who issued or revoked it, why, the score or the sitting: those are for trainers (``course verify``)."""
+
+
+def verification_to_json(v: Verification, *, public: bool = False) -> dict[str, object]:
+    """A verification as JSON: the full record for a trainer, only :data:`PUBLIC_FIELDS` if ``public``."""
     r = v.record
     record = None
     if r is not None:
@@ -156,6 +168,8 @@ def verification_to_json(v: Verification) -> dict[str, object]:
             "issued_at": r.issued_at.isoformat(), "issued_by": r.issued_by,
             "revoked_at": None if r.revoked_at is None else r.revoked_at.isoformat(), "revoked_by": r.revoked_by, "revoked_reason": r.revoked_reason,
         }  # fmt: skip
+        if public:
+            record = {name: record[name] for name in PUBLIC_FIELDS}
     return {"code": v.code, "state": v.state, "valid": v.valid, "certificate": record}
 
 
@@ -202,7 +216,7 @@ def page(code: str, answer: Verification | None, problem: str | None = None) -> 
     elif answer is not None:
         valid = answer.valid
         verdict = "Valid certificate" if valid else {"unknown": "No such certificate", "revoked": "Revoked: not valid", "expired": "Expired: not valid"}[answer.state]
-        rows = "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in answer.lines() if label != "Issued")
+        rows = "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in answer.lines(public=True))
         body = f'<div class="answer {"valid" if valid else "invalid"}" role="status"><p class="verdict">{escape(verdict)}</p><dl>{rows}</dl></div>'
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'

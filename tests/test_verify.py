@@ -102,7 +102,17 @@ def test_revoked_certificates_say_why_and_are_kept(records, issued):
     revoked = records.revoke_certificate(record.code, reason="issued to the wrong person", by="Tess Trainer")
     assert (revoked.revoked_reason, revoked.revoked_by) == ("issued to the wrong person", "Tess Trainer")
     answer = V.verify(records, record.code, now=PASSED + timedelta(days=2))
-    assert answer.state == "revoked" and dict(answer.lines())["Result"] == "revoked (issued to the wrong person)"
+    result = dict(answer.lines())["Result"]
+    assert answer.state == "revoked" and result.startswith("revoked on ") and result.endswith(" by Tess Trainer (issued to the wrong person)")
+    # anyone holding the code (the public page and api/verify) learns that it was revoked and when: not by whom or why
+    public = dict(answer.lines(public=True))
+    assert public["Result"] == result.removesuffix(" by Tess Trainer (issued to the wrong person)") and public["Name"] == "Ann Nurse"
+    shown = json.dumps(V.verification_to_json(answer, public=True)) + V.page(record.code, answer)
+    assert "Ann Nurse" in shown and "revoked on" in shown
+    for private in ("Tess Trainer", "wrong person", record.submission, "percent", "issued_by"):
+        assert private not in shown, private
+    assert sorted(V.verification_to_json(answer, public=True)["certificate"]) == sorted(V.PUBLIC_FIELDS)
+    assert V.verification_from_json(V.verification_to_json(answer)) == answer  # a trainer's: the whole record
     with pytest.raises(Exception, match="revoked already"):
         records.revoke_certificate(record.code, reason="again", by="Tess Trainer")
     assert [c.code for c in records.certificates("Ann Nurse")] == [record.code]
@@ -145,7 +155,7 @@ def test_course_verify_and_revoke(course, records, issued, tmp_path, capsys):
     assert main(["revoke", record.code, "--reason", "record corrected", "--trainer", "Tess", *db]) == 0
     assert f"revoked {record.code} (Ann Nurse): record corrected (by Tess)" in capsys.readouterr().out
     assert main(["verify", record.code, "--at", "2026-04-01", *db]) == 1
-    assert "revoked (record corrected)" in capsys.readouterr().out
+    assert "by Tess (record corrected)" in capsys.readouterr().out
 
 
 # --- the course service's public page ---------------------------------------------------------------
@@ -260,6 +270,11 @@ def test_the_services_trainer_endpoints_for_due_dates_settings_revocations_and_x
             results["table"] = self.call("GET", "report/due")
             results["xapi"] = self.call("GET", "xapi?actor=hash")
             results["revoke"] = self.call("POST", "revocations", {"code": record.code, "reason": "wrong person"})
+            results["record"] = self.call("GET", f"certificates/{record.code}")
+            results["record_learner"] = self.call("GET", f"certificates/{record.code}", who="ann")
+            results["public"] = self.call("GET", f"verify/{record.code}", who="nobody")
+            page = self.fetch(f"/services/course/verify?code={record.code}")
+            results["page"] = (page.code, page.body.decode())
 
     try:
         run_in_own_thread(Case)
@@ -277,6 +292,15 @@ def test_the_services_trainer_endpoints_for_due_dates_settings_revocations_and_x
     assert status == 200 and statements and all("name" not in s["actor"] for s in statements)
     assert results["revoke"][0] == 200 and V.verify(records, record.code).state == "revoked"
     assert [e.actor for e in records.audit(action="revocation")] == ["Tess Trainer"]
+    # a trainer reads the whole record (course verify); anyone with the code, only what is public
+    status, full = results["record"]
+    assert status == 200 and (full["certificate"]["revoked_by"], full["certificate"]["revoked_reason"]) == ("Tess Trainer", "wrong person")
+    assert results["record_learner"][0] == 403
+    status, public = results["public"]
+    assert status == 200 and public["state"] == "revoked" and public["certificate"]["learner"] == "Ann Nurse"
+    assert sorted(public["certificate"]) == sorted(V.PUBLIC_FIELDS) and "Tess" not in json.dumps(public)
+    status, html = results["page"]
+    assert status == 200 and "Ann Nurse" in html and "Revoked" in html and "Tess" not in html and "wrong person" not in html
 
 
 def test_the_qr_code_on_the_pdf_opens_the_verification_page(course, records, tmp_path, monkeypatch):

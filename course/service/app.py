@@ -28,9 +28,11 @@ Trainers (members of the trainer group) also have ``GET learners``, ``GET report
 
 Certificate verification is public, without a token (the code printed on a certificate is
 unguessable, and an inspector or another employer has no hub account): ``GET <prefix>verify?code=``
-is the page a certificate's QR code opens, ``GET api/verify/<code>`` the same as JSON. They answer
-only for a whole code — name, course version, when passed, valid until, or revoked (with the
-reason), expired, no such certificate — and never list or search certificates.
+is the page a certificate's QR code opens, ``GET api/verify/<code>`` the same as JSON (only
+``course.verify.PUBLIC_FIELDS``). They answer only for a whole code — name, course version, when
+passed, valid until, revoked (when, not why or by whom), expired, no such certificate — and never
+list or search certificates. A trainer's ``course verify`` reads the whole record, with who issued or
+revoked it and why, from ``GET api/certificates/<code>``.
 
 Errors are JSON ``{"error": kind, "message": text}``: 400 a bad request, 403 not allowed, 404 no
 such quiz or question, 409 not possible now (a closed sitting, no certificate), 422 an answer
@@ -508,6 +510,21 @@ class Certificates(TrainerApi):
         })  # fmt: skip
 
 
+class CertificateRecordApi(TrainerApi):
+    """``GET api/certificates/<code>``: the whole record of a certificate, for a trainer (``course
+    verify``): who issued or revoked it and why, which the public ``api/verify/<code>`` leaves out."""
+
+    async def get(self, code: str) -> None:
+        from course.verify import normalise, verification_to_json, verify
+
+        try:
+            code = normalise(code)
+        except ValueError as error:
+            raise Refused(400, "bad_request", str(error)) from None
+        answer = await self.call(verify, self.service.store, code)
+        self.reply(verification_to_json(answer))
+
+
 class XapiStatements(TrainerApi):
     """``GET xapi?homepage=&since=&actor=``: the xAPI statements (course.xapi), made here where the reviews and the key are."""
 
@@ -612,7 +629,7 @@ class VerifyApi(_Public):
             raise Refused(400, "bad_request", str(error)) from None
         answer = await self.answer(code)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps(verification_to_json(answer), ensure_ascii=False))
+        self.finish(json.dumps(verification_to_json(answer, public=True), ensure_ascii=False))
 
 
 class VerifyPage(_Public):
@@ -702,6 +719,7 @@ def make_app(service: Service) -> web.Application:
         (p + "cohorts", Cohorts),
         (p + "waivers", Waivers),
         (p + "certificates", Certificates),
+        (p + r"certificates/([^/]{1,80})", CertificateRecordApi),
         (p + "audit", Audit),
         (p + "revocations", Revocations),
         (p + "due-dates", DueDates),

@@ -413,6 +413,8 @@ def test_certificates_due_dates_and_revocation_through_the_service_and_the_publi
     assert any(line.startswith(learner) and "current" in line for line in out["listed"]["out"].splitlines()), out["listed"]
     assert out["revoke"]["code"] == 0, out["revoke"]
     assert out["verify_after"]["code"] != 0 and "revoked" in out["verify_after"]["out"] + out["verify_after"]["err"], out["verify_after"]
+    # the trainer's course verify reads the whole record through the service: by whom and why
+    assert f"by {TRAINER} (issued by mistake (hub test))" in out["verify_after"]["out"], out["verify_after"]
     with store_of(hub) as store:
         mine = {(e.actor, e.action) for e in store.audit() if e.action in ("certificate", "due_date", "setting", "revocation")}
         assert {(TRAINER, "certificate"), (TRAINER, "due_date"), (TRAINER, "setting"), (TRAINER, "revocation")} <= mine, mine
@@ -440,3 +442,7 @@ def test_certificates_due_dates_and_revocation_through_the_service_and_the_publi
     api = requests.get(f"{hub.service_proxy_url}api/verify/{out['code']}", timeout=30, allow_redirects=False)
     assert api.status_code == 200, api.text[:300]
     assert (api.json()["state"], api.json()["valid"], api.json()["certificate"]["learner"]) == ("revoked", False, learner)
+    # anyone with the code learns whose it is and that it was revoked, not who revoked it or why
+    for text in (page.text, api.text):
+        assert TRAINER not in text and "issued by mistake" not in text, text[:600]
+    assert requests.get(f"{hub.service_proxy_url}api/certificates/{out['code']}", timeout=30, allow_redirects=False).status_code in (302, 403)
