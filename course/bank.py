@@ -972,6 +972,10 @@ def check_course(paths: Iterable[Path], *, notebooks: Path | None = None, roles_
 WARNING = "warning"
 LONGEST_RIGHT_SHARE = 0.5
 """Warn when the right option is the longest in more than this share of a bank's single-choice questions."""
+NEVER_LONGEST_MIN = 6
+"""Warn when a bank has at least this many single-choice questions and the right option is never the
+longest in any: by chance it would be in about one of every (number of options), and learners
+learn to rule the longest out as surely as to pick it."""
 ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "everyone", "only", "fully", "completely")
 """Words that give a true/false prompt away (such a statement is nearly always false)."""
 _ABSOLUTE = re.compile(r"\b(" + "|".join(ABSOLUTE_WORDS) + r")\b", re.IGNORECASE)
@@ -982,7 +986,8 @@ def course_warnings(banks: Mapping[str, Bank]) -> list[Problem]:
     these as ``file:line: question-id: warning: ...`` and still succeeds):
 
     - the right option is the longest in more than :data:`LONGEST_RIGHT_SHARE` of a bank's
-      single-choice questions (learners learn to pick the longest);
+      single-choice questions (learners learn to pick the longest), or never the longest in a bank
+      of :data:`NEVER_LONGEST_MIN` or more (learners learn to rule the longest out);
     - a true/false prompt uses an absolute word (:data:`ABSOLUTE_WORDS`);
     - the same ``fact`` is critical in more than one question (across banks): one fact drilled
       as pass-or-fail several times;
@@ -1001,6 +1006,14 @@ def course_warnings(banks: Mapping[str, Bank]) -> list[Problem]:
                 f"the right option is the longest in {len(longest)} of {len(singles)} single-choice questions "
                 f"({100 * len(longest) / len(singles):.0f}%, more than {100 * LONGEST_RIGHT_SHARE:.0f}%): learners can pick it by its length "
                 f"({', '.join(q.id for q in longest)})",
+                _find_line(bank.path, "questions:"),
+            ))  # fmt: skip
+        if len(singles) >= NEVER_LONGEST_MIN and not longest:
+            by_chance = sum(1 / len(q.options) for q in singles)
+            out.append(Problem(
+                name, BANK_LEVEL, WARNING,
+                f"the right option is never the longest in the {len(singles)} single-choice questions (by chance it would be in about "
+                f"{by_chance:.0f}): learners can rule the longest option out; let the right one be the longest in some",
                 _find_line(bank.path, "questions:"),
             ))  # fmt: skip
         for q in bank.questions:

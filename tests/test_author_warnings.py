@@ -47,6 +47,20 @@ def test_the_right_option_longest_in_more_than_half_of_a_banks_single_choice_que
     ]
 
 
+def test_the_right_option_never_the_longest_in_a_bank_of_six_or_more(tmp_path):
+    never = "".join(single(f"d-{n}", "Yes", "A longer wrong answer") for n in range(6))
+    path = bank(tmp_path, "demo", never)
+    assert warnings_of(tmp_path) == [
+        f"{path}:{line(path, 'questions:')}: (bank): warning: the right option is never the longest in the 6 single-choice questions "
+        "(by chance it would be in about 3): learners can rule the longest option out; let the right one be the longest in some"
+    ]
+    # once in six is no warning; nor is never in five
+    bank(tmp_path, "demo", never + single("d-long", "The long, careful right answer", "No"))
+    assert warnings_of(tmp_path) == []
+    bank(tmp_path, "demo", "".join(single(f"d-{n}", "Yes", "A longer wrong answer") for n in range(5)))
+    assert warnings_of(tmp_path) == []
+
+
 def test_half_or_less_is_no_warning(tmp_path):
     bank(tmp_path, "demo", single("d-1", "The long, careful right answer", "No") + single("d-2", "Yes", "A long wrong answer"))
     assert warnings_of(tmp_path) == []
