@@ -329,8 +329,9 @@ def test_an_older_database_is_migrated_in_order_once(
         applied.append(2)
         conn.execute(text("ALTER TABLE attempts ADD COLUMN duration_ms INTEGER"))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_duration])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    # patched where _migrate reads them (course.store.migrations)
+    monkeypatch.setattr(store_module.migrations, "MIGRATIONS", [*store_module.MIGRATIONS, add_duration])
+    monkeypatch.setattr(store_module.migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     for _ in range(2):
         with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as newer:
             assert newer.schema_version() == SCHEMA_VERSION + 1
@@ -353,8 +354,8 @@ def test_a_failing_migration_changes_nothing(
         raise RuntimeError("migration 3 failed half-way")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
-        patch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+        patch.setattr(store_module.migrations, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
+        patch.setattr(store_module.migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
         with ResultsStore(store_url, outbox=tmp_path / "outbox.jsonl") as broken:
             with pytest.raises(RuntimeError, match="half-way"):
                 broken.schema_version()
