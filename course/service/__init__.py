@@ -28,6 +28,13 @@ Settings, from the environment (JupyterHub sets the ``JUPYTERHUB_*`` ones for a 
     How many database requests run at once (default 8).
 ``COURSE_SERVICE_BIND``
     The address to listen on when it is not the service URL's host (``0.0.0.0`` in a container).
+
+The package's modules, one job each: :mod:`~course.service.settings` (:class:`ServiceSettings`,
+from these variables), :mod:`~course.service.state` (the ``Service`` every request shares, and
+``Refused``, the API's error), :mod:`~course.service.api` (the base handlers: the hub's answer
+about the token, the JSON body and errors, trainers only), :mod:`~course.service.learner_api`,
+:mod:`~course.service.trainer_api`, :mod:`~course.service.verification` (public certificate
+verification) and :mod:`~course.service.app` (the HTTP API's reference, the routes, the server).
 """
 
 from course.service.app import ServiceSettings, make_app, serve

@@ -55,7 +55,7 @@ SERVICE_ROLE = "course_service"
 #   ('read:users:groups': {'kind', 'name', 'groups'});
 # - read:groups!group=<group>: GET /hub/api/groups/<group> then carries "users"
 #   ('read:groups': {'kind', 'name', 'properties', 'users'}), for that one group only
-#   (course/service/app.py asks this way). read:groups:name alone gives the name, not the users.
+#   (course/service/state.py asks this way). read:groups:name alone gives the name, not the users.
 
 
 def service_scopes(trainer_group: str) -> tuple[str, ...]:
