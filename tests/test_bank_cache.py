@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from course import bank as bank_module
-from course.bank import course_cached, load_course
+from course.bank import course_cached, disk_cache, load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def course_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COURSE_QUIZZES_DIR", str(tmp_path / "quizzes"))
     monkeypatch.setenv("COURSE_NOTEBOOKS_DIR", str(tmp_path / "notebooks"))
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setattr(bank_module, "_cache", {})
+    monkeypatch.setattr(disk_cache, "_cache", {})  # where course_cached reads it
     return tmp_path
 
 
@@ -35,8 +35,8 @@ def new_kernel(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         loads.append(Path(directory))
         return real(directory, **kwargs)
 
-    monkeypatch.setattr(bank_module, "_cache", {})
-    monkeypatch.setattr(bank_module, "load_course", counting)
+    monkeypatch.setattr(disk_cache, "_cache", {})  # where course_cached reads it
+    monkeypatch.setattr(disk_cache, "load_course", counting)
     return loads
 
 
@@ -72,7 +72,7 @@ def test_an_edited_bank_is_loaded_again_even_with_the_same_modification_time(cou
     assert course_cached().bank("history").title.startswith("Z")
     assert len(loads) == 1
     loads.clear()
-    bank_module._cache.clear()
+    disk_cache._cache.clear()
     assert course_cached().bank("history").title.startswith("Z")  # and kept for the next kernel
     assert loads == []
     assert len(cache_files(course_copy)) == 1  # one file per banks folder, rewritten
@@ -118,7 +118,7 @@ def test_an_unwritable_data_folder_only_costs_the_load(course_copy, monkeypatch)
     (course_copy / "var").write_text("a file, not a folder")
     loads = new_kernel(monkeypatch)
     course_cached()
-    bank_module._cache.clear()
+    disk_cache._cache.clear()
     course_cached()
     assert len(loads) == 2
 

@@ -106,7 +106,7 @@ def test_a_kernel_never_holds_a_key(hub: HubProcess) -> None:
             for ref in (obj, *gc.get_referents(obj)):
                 if isinstance(ref, str) and len(ref) >= 30 and ref not in needles:
                     in_memory.update(n for n in needles if n in ref)
-        banks = [type(o).__name__ for o in gc.get_objects() if type(o).__module__ == "course.bank" and type(o).__name__ in ("SingleChoice", "MultipleChoice", "TrueFalse", "Numeric", "Ordering", "Matching", "Bank", "Course")]
+        banks = [type(o).__name__ for o in gc.get_objects() if type(o).__module__ in ("course.bank.models", "course.bank.loading") and type(o).__name__ in ("SingleChoice", "MultipleChoice", "TrueFalse", "Numeric", "Ordering", "Matching", "Bank", "Course")]
         import os, tempfile
         # where a deployment, what it installs and its users write: its own folder, the temp
         # folders, home folders, /srv, /opt, /root, mounts, /var's writable parts, and the checkout.
