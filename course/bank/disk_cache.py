@@ -19,7 +19,7 @@ def course_cached(directory: Path | None = None) -> Course:
     """:func:`load_course`, reloaded only when a bank file changed (for lesson kernels).
 
     Within a process, the course is kept while no bank file nor lesson changes its modification
-    time. A new process (each lesson's kernel) reads it from :func:`_disk_cache` when the banks,
+    time. A new process (each lesson's kernel) reads it from the disk (:func:`_load_through_disk_cache`) when the banks,
     the lessons and the code that loads them are byte for byte those it was saved from.
     """
     directory = Path(directory) if directory is not None else config.quizzes_dir()
