@@ -8,8 +8,9 @@ was passed and until when the pass is valid are kept in the results database (``
 a trainer's revocation, with its reason, in ``revocations``.
 
 :func:`verify` answers a code from the records alone: valid, expired, revoked (with the reason) or
-no such certificate. Anyone holding the code (the public page) learns only :data:`PUBLIC_FIELDS`. A PDF whose name or dates were edited still carries a code whose record says
-otherwise; :func:`check_pdf` compares a PDF's text with the record (``course verify CODE --pdf``).
+no such certificate; anyone holding the code (the public page) learns only :data:`PUBLIC_FIELDS`.
+A PDF whose name or dates were edited still carries a code whose record says otherwise;
+:func:`check_pdf` compares a PDF's text with the record (``course verify CODE --pdf``).
 """
 
 from __future__ import annotations

@@ -113,6 +113,16 @@ def _text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value
 
 
+def _code(text: str) -> str:
+    """A certificate's code from a request's path, written out (400 if it cannot be one)."""
+    from course.verify import normalise
+
+    try:
+        return normalise(text)
+    except ValueError as error:
+        raise Refused(400, "bad_request", str(error)) from None
+
+
 # --- trainers ------------------------------------------------------------------------------------
 
 

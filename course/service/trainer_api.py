@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from course import wire
-from course.service.api import Refused, TrainerApi, _text
+from course.service.api import Refused, TrainerApi, _code, _text
 
 
 class Learners(TrainerApi):
@@ -121,13 +121,9 @@ class CertificateRecordApi(TrainerApi):
     verify``): who issued or revoked it and why, which the public ``api/verify/<code>`` leaves out."""
 
     async def get(self, code: str) -> None:
-        from course.verify import normalise, verification_to_json, verify
+        from course.verify import verification_to_json, verify
 
-        try:
-            code = normalise(code)
-        except ValueError as error:
-            raise Refused(400, "bad_request", str(error)) from None
-        answer = await self.call(verify, self.service.store, code)
+        answer = await self.call(verify, self.service.store, _code(code))
         self.reply(verification_to_json(answer))
 
 

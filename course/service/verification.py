@@ -13,7 +13,7 @@ from typing import Any
 from tornado import web
 
 from course.records import StoreError
-from course.service.api import Refused
+from course.service.api import Refused, _code
 from course.service.state import Service
 
 
@@ -53,13 +53,9 @@ class VerifyApi(_Public):
     """``GET api/verify/<code>``: what the records say, as JSON (200 whatever the state; 400 not a code)."""
 
     async def get(self, code: str) -> None:
-        from course.verify import normalise, verification_to_json
+        from course.verify import verification_to_json
 
-        try:
-            code = normalise(code)
-        except ValueError as error:
-            raise Refused(400, "bad_request", str(error)) from None
-        answer = await self.answer(code)
+        answer = await self.answer(_code(code))
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(verification_to_json(answer, public=True), ensure_ascii=False))
 
