@@ -40,9 +40,10 @@ def course_warnings(banks: Mapping[str, Bank]) -> list[Problem]:
     """
     out: list[Problem] = []
     critical_facts: dict[str, list[tuple[Bank, Question]]] = {}
+    lines_of: dict[str, dict[str, int]] = {}  # each bank's question lines, its file read once
     for bank in sorted(banks.values(), key=lambda b: b.lesson):
         name = _display(bank.path)
-        lines = _question_lines(bank.path)
+        lines = lines_of[bank.quiz] = _question_lines(bank.path)
         singles = [q for q in bank.questions if isinstance(q, SingleChoice)]
         longest = [q for q in singles if _right_is_longest(q)]
         if len(singles) >= 2 and len(longest) > LONGEST_RIGHT_SHARE * len(singles):
@@ -75,7 +76,7 @@ def course_warnings(banks: Mapping[str, Bank]) -> list[Problem]:
             continue
         for bank, q in found:
             others = ", ".join(f"{o.id} ({_display(b.path)})" for b, o in found if o.id != q.id)
-            out.append(Problem(_display(bank.path), q.id, WARNING, f"fact {fact!r} is critical in {len(found)} questions (also {others}): a learner fails on the same fact more than once; keep one critical", _question_lines(bank.path).get(q.id)))
+            out.append(Problem(_display(bank.path), q.id, WARNING, f"fact {fact!r} is critical in {len(found)} questions (also {others}): a learner fails on the same fact more than once; keep one critical", lines_of[bank.quiz].get(q.id)))
     return out
 
 
