@@ -173,7 +173,6 @@ def _load_cache(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(the cached columns as :func:`_frame` gives them, the cache's facts); None if there is none."""
     import json
 
-    import numpy as np
     import pandas as pd
 
     try:
@@ -691,7 +690,6 @@ def _utc_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _frame(table: pa.Table, detail: bool) -> dict[str, Any]:
     import numpy as np
-    import pandas as pd
 
     frame: dict[str, Any] = {}
     for name in IDS + (DETAIL_IDS if detail else ()):
@@ -715,7 +713,6 @@ def _arrow_keys(column: pa.ChunkedArray) -> pa.Array:
 def _keys(column: pa.ChunkedArray) -> np.ndarray:
     """The answers' keys as Python strings, None where not read (only free text's without detail)."""
     import numpy as np
-    import pandas as pd
 
     out = np.full(len(column), None, dtype=object)
     if len(column) == 0 or pa.types.is_null(column.type):
@@ -755,8 +752,6 @@ def categorical(column: pa.ChunkedArray) -> pd.Categorical:
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
     """A numeric column as float64 (NaN for null)."""
-    import numpy as np
-    import pandas as pd
 
     return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
 
@@ -764,13 +759,11 @@ def _floats(column: pa.ChunkedArray) -> np.ndarray:
 def _objects(column: pa.ChunkedArray) -> np.ndarray:
     """A small column as a numpy object array (None for null)."""
     import numpy as np
-    import pandas as pd
 
     return np.array(column.to_pylist(), dtype=object)
 
 
 def _learner_frame(table: pa.Table) -> pd.DataFrame:
-    import numpy as np
     import pandas as pd
 
     return pd.DataFrame({"learner": _objects(table.column(0)), "cohort": _objects(table.column(1)), "role": _objects(table.column(2))}, dtype=object)
@@ -778,7 +771,6 @@ def _learner_frame(table: pa.Table) -> pd.DataFrame:
 
 def _review_frame(table: pa.Table) -> pd.DataFrame:
     """The latest review of each reviewed attempt (read by reviewed_at, then id)."""
-    import numpy as np
     import pandas as pd
 
     frame = pd.DataFrame({name: _objects(table.column(i)) for i, name in enumerate(("key", "score", "reviewer", "comment"))}, dtype=object)
