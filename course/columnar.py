@@ -18,7 +18,8 @@ Why ADBC (991,731 answers, the report's progress columns, fresh processes, impor
 
 One reader for both databases, kept by the Arrow project, on pyarrow alone. The low-level
 ``adbc_driver_manager`` API is used, not its DB-API module (which imports pyarrow.dataset: 0.3 s).
-SQLite is read in a child process (see :func:`_read_in_child` for why).
+SQLite is read in a child process (see :func:`_read_in_child` for why), or row by row in this
+process by Python's own sqlite3 while the store is small (:data:`_MAX_HERE`).
 
 Times: SQLite keeps UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'), which Arrow parses in C++;
 PostgreSQL returns timestamptz. Both end as int64 ns since the epoch, as the report wants.
@@ -100,7 +101,7 @@ def read(url: Any, filters: Any, *, detail: bool, key: str | None = None, ids: t
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise ReadError("an in-memory SQLite database cannot be read by another connection")
-        attempts, people, reviews = _read_in_child(url.database, request)
+        attempts, people, reviews = _read_sqlite(url, request)
     else:
         attempts, people, reviews = read_tables(url, request)
     out = _frame(attempts, detail), _learner_frame(people), _review_frame(reviews)
@@ -147,9 +148,10 @@ _NUMBERS = ("score", "max_score", "correct", "answered_at")
 _TRIGGERS = {"sqlite": 3, "postgresql": 2}
 _MAX_NEW = 200_000
 _MAX_HERE = 50_000
-"""SQLite, no cache: a store of at most this many answers is read in this process, row by row
-(~4 µs a row here), not by ADBC in a child (~0.2 s to start it, then ~1 µs a row): a small clinic's
-first report, and the trainer dashboard on a new store, without the child."""
+"""SQLite, no cache (a first report, and every detailed read: the whole report, the answers, the
+re-grade, an export): a store of at most this many answers is read in this process, row by row
+(~4 µs a row here), not by ADBC in a child (~0.2 s to start it, then ~1 µs a row): a small
+clinic's reports, and the trainer dashboard on a new store, without the child."""
 
 
 def cache_path(url: Any) -> Path | None:
@@ -328,6 +330,21 @@ def _append(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return frame
 
 
+def _read_sqlite(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """:func:`read_tables` on SQLite (no cache involved): in this process while the store holds at
+    most :data:`_MAX_HERE` answers, else by ADBC in a child. Whether it is small is asked in the same
+    read transaction as the rows (the database's state, whose ``newer`` counts every answer); an
+    export's chunk (``ids``) that cannot hold more is read here without counting."""
+    ids = request.get("ids")
+    if ids is not None and ids[1] - ids[0] < _MAX_HERE:
+        return _read_here(url, request)  # type: ignore[return-value]
+    tables = _read_here(url, {**request, "state": 0, "max_new": _MAX_HERE})
+    if len(tables) == 1:  # too many answers to read row by row
+        return _read_in_child(url.database, request)
+    attempts, people, reviews = tables[:3]
+    return attempts, people, reviews  # (the attempts with their ids: what reads them takes its columns by name)
+
+
 def _read_here(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
     """:func:`read_tables` on SQLite through Python's own sqlite3 module, in this process.
 
@@ -375,7 +392,7 @@ def order(url: Any, filters: Any) -> tuple[np.ndarray, np.ndarray]:
         "detail": False, "key": None, "order_only": True,
     }
     if url.get_backend_name() == "sqlite":
-        attempts = _read_in_child(url.database, request)[0]
+        attempts = _read_sqlite(url, request)[0]
     else:
         attempts = read_tables(url, request)[0]
     if attempts.num_rows == 0:

@@ -57,12 +57,25 @@ def tamper(world: World) -> None:
     assert world.keys["ann b-single"] in set(found["key"])
 
 
-def test_the_same_frame_on_sqlite(tmp_path: Path) -> None:
+@pytest.mark.parametrize("through_child", [False, True], ids=["read here", "read by the child"])
+def test_the_same_frame_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through_child: bool) -> None:
+    """Every read (each filter, with and without detail, an export's order) gives the old path's
+    frame, whether the store is small enough to be read in this process or read by the child."""
     world = World(tmp_path)
+    children = []
+    real_child = columnar._read_in_child
+    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    if through_child:
+        monkeypatch.setattr(columnar, "_MAX_HERE", 0)
     try:
         same(world)
         tamper(world)
         same(world)
+        ids, stamps = columnar.order(world.store.engine.url, report.Filters())
+        with world.store.engine.connect() as conn:
+            stored = conn.execute(text("SELECT id FROM attempts ORDER BY id")).scalars().all()
+        assert ids.tolist() == stored and len(stamps) == len(stored) > 0
+        assert bool(children) == through_child
     finally:
         world.store.close()
 

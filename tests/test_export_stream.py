@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course import export_csv, report
+from course import columnar, export_csv, report
 from conftest import new_pg_database
 from test_report import World, at
 
@@ -28,8 +28,16 @@ def check(world: World) -> None:
             assert streamed(world, filters, rows) == expected, (filters, rows)
 
 
-def test_the_same_file_in_chunks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("through_child", [False, True], ids=["read here", "read by the child"])
+def test_the_same_file_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through_child: bool) -> None:
+    """On SQLite a small store (and a chunk that cannot hold more than columnar._MAX_HERE answers) is
+    read in this process, a large one by the reader child: the same file either way."""
     world = World(tmp_path)
+    children = []
+    real_child = columnar._read_in_child
+    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    if through_child:
+        monkeypatch.setattr(columnar, "_MAX_HERE", 0)
     try:
         check(world)
         # an answer stored late (an outbox sent after later answers): chunks must not split the order
@@ -41,6 +49,7 @@ def test_the_same_file_in_chunks(tmp_path: Path) -> None:
         for filters in (report.Filters(learner="nobody"), report.Filters(cohort="west"), report.Filters(quiz="nope"), report.Filters(since=at(30, 1))):
             with pytest.raises(report.NothingMatches):
                 export_csv.Plan(world.store, filters).check_matches(world.course)
+        assert bool(children) == through_child
     finally:
         world.store.close()
 
