@@ -333,16 +333,11 @@ def _append(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def _read_sqlite(url: Any, request: dict[str, Any]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """:func:`read_tables` on SQLite (no cache involved): in this process while the store holds at
     most :data:`_MAX_HERE` answers, else by ADBC in a child. Whether it is small is asked in the same
-    read transaction as the rows (the database's state, whose ``newer`` counts every answer); an
-    export's chunk (``ids``) that cannot hold more is read here without counting."""
-    ids = request.get("ids")
-    if ids is not None and ids[1] - ids[0] < _MAX_HERE:
-        return _read_here(url, request)  # type: ignore[return-value]
-    tables = _read_here(url, {**request, "state": 0, "max_new": _MAX_HERE})
-    if len(tables) == 1:  # too many answers to read row by row
+    read transaction as the rows, by a count that stops past the limit (a few ms, whatever the size)."""
+    tables = _read_here(url, {**request, "max_rows": _MAX_HERE})
+    if not tables:  # too many answers to read row by row
         return _read_in_child(url.database, request)
-    attempts, people, reviews = tables[:3]
-    return attempts, people, reviews  # (the attempts with their ids: what reads them takes its columns by name)
+    return tables  # type: ignore[return-value]
 
 
 def _read_here(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
@@ -430,6 +425,9 @@ def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table,
     if state is not None and request.get("max_new") is not None and state.column("newer")[0].as_py() > request["max_new"]:
         _execute(conn, "COMMIT")
         return (state,)  # too many new rows to read here: the caller reads them all by ADBC
+    if request.get("max_rows") is not None and _more_than(conn, request["max_rows"]):
+        _execute(conn, "COMMIT")
+        return ()  # too many rows to read here: the caller reads them by ADBC
     people = _learners(conn, dialect, request)
     attempts = _attempts(conn, dialect, request)
     if isinstance(conn, _RowConnection):  # Python's sqlite3 types by value (no sentinel); sorted here, not by a temporary B-tree
@@ -443,6 +441,12 @@ def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table,
         reviews = _fetch(conn, "SELECT attempt_key, score, reviewer, comment FROM reviews ORDER BY reviewed_at, id", [])
     _execute(conn, "COMMIT")
     return (attempts, people, reviews) if state is None else (attempts, people, reviews, state)
+
+
+def _more_than(conn: Any, limit: int) -> bool:
+    """Whether the store holds more than ``limit`` answers (SQLite; counts no further than that)."""
+    table = _fetch(conn, "SELECT count(*) AS n FROM (SELECT 1 FROM attempts LIMIT ?)", [int(limit) + 1])
+    return table.column(0)[0].as_py() > limit
 
 
 _STATE_SQLITE = """

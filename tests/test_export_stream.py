@@ -30,8 +30,8 @@ def check(world: World) -> None:
 
 @pytest.mark.parametrize("through_child", [False, True], ids=["read here", "read by the child"])
 def test_the_same_file_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through_child: bool) -> None:
-    """On SQLite a small store (and a chunk that cannot hold more than columnar._MAX_HERE answers) is
-    read in this process, a large one by the reader child: the same file either way."""
+    """On SQLite a small store (at most columnar._MAX_HERE answers) is read in this process, a large
+    one by the reader child: the same file either way."""
     world = World(tmp_path)
     children = []
     real_child = columnar._read_in_child
