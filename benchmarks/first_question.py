@@ -27,7 +27,6 @@ server starts the kernel the next page will get (:mod:`course.kernel_pool`; ``--
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import shutil

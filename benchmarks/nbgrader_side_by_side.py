@@ -42,7 +42,6 @@ pages in the OS cache, after its first run).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess

@@ -364,7 +364,7 @@ def assessment(tmp_path: Path, draw: str, *, pass_mark: str = "pass_mark: 80\n",
 
 
 def draw_problems(tmp_path: Path, draw: str, **kwargs) -> list[bank_module.Problem]:
-    path = assessment(tmp_path, draw, **kwargs)
+    assessment(tmp_path, draw, **kwargs)
     _, problems = check_course([tmp_path])
     return [p for p in problems if p.file.endswith("exam.yaml")]
 

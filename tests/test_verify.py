@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from course import verify as V
 from course.bank import load_course

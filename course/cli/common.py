@@ -110,7 +110,7 @@ class _Steps:
         self.bar.close()
 
 
-from course.trainer import TABLES  # noqa: E402 - (light: no bank or database is loaded)
+from course.trainer import TABLES  # noqa: E402, F401 - re-exported for course.cli (light: no bank or database is loaded)
 
 
 def _service(args: argparse.Namespace) -> str | None:
