@@ -329,7 +329,9 @@ class MatchingView(QuestionView):
         self.menus: dict[str, w.Dropdown] = {}
         rows = []
         for left in q.lefts:
-            menu = w.Dropdown(options=choices, value="", layout=FULL_WIDTH, style=DESCRIPTION_STYLE)
+            # the item is the drop-down's name for a screen reader (its label, kept out of sight:
+            # the item is shown above it, in bold); a description is text, never HTML
+            menu = w.Dropdown(options=choices, value="", description=left.text, layout=FULL_WIDTH, style=DESCRIPTION_STYLE)
             self.menus[left.id] = menu
             text = html(f'<div class="quiz-match-left">{escape(left.text)}</div>', FULL_WIDTH)
             rows.append(w.VBox([text, menu], layout=FULL_WIDTH, _dom_classes=("quiz-match-row",)))

@@ -713,7 +713,7 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
     percent = 100 * done / max(1, len(rows))
     table = html(
         f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>{track}'
-        f'<div class="quiz-progress-bar" role="progressbar" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'<div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
         f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
         FULL_WIDTH,
     )

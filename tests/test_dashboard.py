@@ -68,7 +68,8 @@ def test_the_notebook_runs_on_a_seeded_store_and_escapes_what_learners_wrote(dat
         assert name in state
     assert json.dumps("Dev &lt;b&gt;Bold&lt;/b&gt; &amp; Co")[1:-1] in state  # escaped where shown as HTML
     assert "<script>the prescriber" not in state and "&lt;script&gt;the prescriber" in state
-    assert "dash-review-card" in state and "image/png" not in state  # plots are Image widgets, not outputs
+    assert "dash-review-card" in state and "data:image/png;base64," in state  # plots are images inside the widgets,
+    assert not any("image/png" in o.get("data", {}) for c in run.notebook.cells for o in c.get("outputs", []))  # not outputs
     notebook = json.loads(path.read_text(encoding="utf-8"))
     assert all(not cell.get("outputs") for cell in notebook["cells"])  # stored without outputs
 
@@ -205,6 +206,9 @@ def test_headings_and_values_are_in_plain_words(dash, course):
     assert prompt[:30] in overview and "<div class='dash-id'>" not in overview  # in the summary: the prompt only
     questions = html(dash.questions)
     assert "Welcome to the course" in questions and "class='dash-id'>welcome-who-decides<" in questions
+    # the plots are images with their text (for screen readers) and their caption
+    for section in (html(dash.scores), questions):
+        assert re.search(r"<img class='dash-plot' src='data:image/png;base64,[^']+' alt='[^']{20,}'>", section)
 
 
 def test_formats_for_people():

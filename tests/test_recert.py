@@ -275,7 +275,7 @@ def test_the_course_home_and_the_dashboard_show_the_states(course, records):
     assert 'class="quiz-home-due quiz-home-due-urgent" role="alert">Expired:' in page
     dash = Dashboard(records, course)
     shown = "".join(child.value for child in dash.overview.children if hasattr(child, "value"))
-    assert "<h4>Training status</h4>" in shown and "1 expired, 1 not trained" in shown
+    assert "<h3>Training status</h3>" in shown and "1 expired, 1 not trained" in shown
     assert "Dev &lt;b&gt;Bold&lt;/b&gt;" in shown and "<b>Bold</b>" not in shown
 
 

@@ -112,6 +112,8 @@ def test_matching_needs_every_item(env):
     view = quiz.view("welcome-question-kinds")
     pairs = [p.id for p in bank_question(view).pairs]
     right = on_paper(view, {p: p for p in pairs}, quiz.learner)
+    # each drop-down is named by its item (its label, for screen readers; the item is shown above it)
+    assert [menu.description for menu in view.menus.values()] == [left.text for left in view.question.lefts]
     first = next(iter(view.menus))
     view.menus[first].value = right[first]
     view.submit.click()

@@ -263,6 +263,8 @@ STYLE = """<style>
               radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, .25), transparent) left / .7em 100% no-repeat scroll,
               radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, .25), transparent) right / .7em 100% no-repeat scroll;
 }
+.dash-scroll:focus-visible { outline: 2px solid #2b5d8a; outline-offset: 2px; }  /* focusable: the keyboard scrolls it */
+.dash-section h3 { font-size: 1em; font-weight: bold; margin: 1em 0 .4em; }
 .dash-table { border-collapse: collapse; margin: .2em 0 .8em; line-height: 1.35; }
 .dash-table th, .dash-table td { padding: .3em .6em; text-align: left; vertical-align: top; }
 .dash-table thead th { border-bottom: 2px solid #9e9e9e; vertical-align: bottom; }
@@ -279,7 +281,8 @@ STYLE = """<style>
 .dash-error { color: #b71c1c; }
 .dash-warning { color: #8a5300; }
 .dash-ok { color: #1b5e20; }
-.dash-plot { max-width: 100%; height: auto; }
+.dash-figure { margin: 0; }
+.dash-plot { display: block; width: min(720px, 100%); height: auto; }
 .dash-review-card { border-top: 1px solid #e0e0e0; padding: .5em 0; }
 .dash-wrap { flex-wrap: wrap; gap: .2em 0; }
 </style>"""

@@ -22,8 +22,8 @@ class OverviewMixin:
         lessons = int(people["lessons_total"].max()) if len(people) else 0
         note = f"<p class='dash-note'>{LABELS['lessons_completed']}: of the {plural(lessons, 'lesson')} with a practice quiz.</p>" if lessons else ""
         self.overview.children = [
-            w.HTML("<h4>Cohorts</h4>" + self.html_table(r.cohort_summary, report.COHORT_COLUMNS, css="dash-cohorts", empty="No learners yet.")),
-            w.HTML("<h4>Learners</h4>" + self.html_table(people, [
+            w.HTML("<h3>Cohorts</h3>" + self.html_table(r.cohort_summary, report.COHORT_COLUMNS, css="dash-cohorts", empty="No learners yet.")),
+            w.HTML("<h3>Learners</h3>" + self.html_table(people, [
                 "learner", "cohort", "role", "lessons_completed", "track_pct", "score_pct", "assessment_status", "assessment_pct",
                 "assessment_critical_missed", "assessment_pending", "last_activity",
             ], css="dash-learners-table", empty="No learners match the filters.") + note),
@@ -49,11 +49,11 @@ class OverviewMixin:
         self.training_problem = None
         frame = self.due_frame()
         if frame is None:
-            return f"<h4>Training status</h4><p class='dash-empty'>Not available: {escape(self.training_problem or '')}</p>"
+            return f"<h3>Training status</h3><p class='dash-empty'>Not available: {escape(self.training_problem or '')}</p>"
         counts = frame["training_status"].value_counts() if len(frame) else {}
         summary = ", ".join(f"{int(counts[s])} {s}" for s in ("expired", "overdue", "due soon", "not trained", "current") if s in counts)
         legend = " ".join(f"<span style='background:{c};padding:0 .4em;white-space:nowrap'>{escape(s.capitalize())}</span>" for s, c in TRAINING_COLOURS.items())
-        return ("<h4>Training status</h4>" + (f"<p>{escape(summary)}.</p>" if summary else "")
+        return ("<h3>Training status</h3>" + (f"<p>{escape(summary)}.</p>" if summary else "")
                 + self.html_table(frame, ["learner", "training_status", "due", "action", "cohort", "valid_until"], css="dash-training", empty="No learners match the filters.")
                 + f"<p class='dash-note'>{legend} — set due dates and how long a pass is valid with <code>course due</code>.</p>")
 
@@ -73,7 +73,7 @@ class OverviewMixin:
                 cells.append(f"<td class='dash-nowrap' style='background:{STATUS_COLOURS.get(str(status), '#fff')}'>{label}</td>")
             rows.append(f"<tr><th scope='row'>{escape(str(learner))}</th>{''.join(cells)}</tr>")
         legend = " ".join(f"<span style='background:{c};padding:0 .4em;white-space:nowrap'>{escape(_status(s))}</span>" for s, c in STATUS_COLOURS.items())
-        html_ = (f"<div class='dash-scroll'><table class='dash-table dash-matrix'><thead><tr><th scope='col'>Learner</th>{head}</tr></thead>"
+        html_ = (f"<div class='dash-scroll' tabindex='0'><table class='dash-table dash-matrix'><thead><tr><th scope='col'>Learner</th>{head}</tr></thead>"
                  f"<tbody>{''.join(rows)}</tbody></table></div><p>{legend}</p>")
         self.progress.children = [w.HTML(html_)]
 

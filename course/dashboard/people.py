@@ -80,6 +80,6 @@ class PeopleMixin:
             )
         more = f"<p>The latest {shown} of {plural(len(entries), 'action')}; `course audit` lists them all.</p>" if len(entries) > shown else ""
         self.audit.children = [w.HTML(
-            "<div class='dash-scroll'><table class='dash-table dash-audit-table'><thead><tr><th scope='col'>When</th><th scope='col'>Who</th>"
+            "<div class='dash-scroll' tabindex='0'><table class='dash-table dash-audit-table'><thead><tr><th scope='col'>When</th><th scope='col'>Who</th>"
             f"<th scope='col'>What</th><th scope='col'>Learner</th><th scope='col'>Change</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
         )]

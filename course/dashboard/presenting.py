@@ -130,5 +130,5 @@ class PresentingMixin:
             for values in frame[columns].head(max_rows).itertuples(index=False, name=None)
         ]
         more = f"<p>Showing {max_rows:,} of {plural(len(frame), 'row')}; export the table for all of them.</p>" if len(frame) > max_rows else ""
-        return (f"<div class='dash-scroll'><table class='dash-table {css}'><thead><tr>{head}</tr></thead>"
+        return (f"<div class='dash-scroll' tabindex='0'><table class='dash-table {css}'><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table></div>{more}")

@@ -49,7 +49,7 @@ class QuestionsMixin:
             waiting.append(f"{plural(unanswered, 'question')} {'has' if unanswered == 1 else 'have'} none")
         note = (f"<p class='dash-note'>A question is judged once at least {report.MIN_ANSWERS} learners have answered it. "
                 f"So far {' and '.join(waiting)}.</p>") if waiting else ""
-        parts.append(w.HTML("<h4>Questions to look at</h4>" + look + note))
+        parts.append(w.HTML("<h3>Questions to look at</h3>" + look + note))
         every = self.html_table(items, ["quiz", "question", "type", "critical", "n", "pending", "facility", "discrimination", "flags"],
                                 css="dash-items", empty="The course has no questions.")
         parts.append(w.HTML(f"<details><summary><b>Every question</b> ({plural(len(items), 'row')}: click to show)</summary>{every}</details>"))

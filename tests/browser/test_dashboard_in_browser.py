@@ -5,7 +5,9 @@
   scratch copy (``make dashboard``) with the same environment and so the same results database,
   and the page must show the learner and the answers.
 - On a seeded store, on a phone-sized screen, it loads with no failed request and no console
-  error, and its tables scroll sideways inside their boxes instead of widening the page.
+  error, and its tables scroll sideways inside their boxes instead of widening the page; and it
+  passes axe-core's accessibility rules (the plots have their text, a table that scrolls takes
+  the keyboard's focus).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 
 from course import learner_view
 
+from . import axe
 from .conftest import CourseEnv, LearnerView, console_log, require_playwright, watch
 from .servers import Server, ServerError, free_port
 
@@ -157,3 +160,6 @@ def test_on_a_phone_the_dashboard_loads_cleanly_and_only_its_tables_scroll_sidew
         assert sizes["page"][0] <= sizes["page"][1] and sizes["cells"][0] <= sizes["cells"][1], sizes
         assert not sizes["boxes"] and not sizes["outside"], sizes
         assert sizes["scrolling"] >= 2, sizes  # e.g. the learners table and the progress matrix: scrolled within, not cut
+
+        # For a trainer who uses a screen reader or only the keyboard: no rule of axe-core's broken.
+        assert not axe.problems(page)

@@ -8,6 +8,8 @@
 - Every kind of Submit double-clicked: one stored attempt per question, one sitting, the result.
 - The name set once, on the course home or in the welcome lesson, and the next quiz answered.
 - The final assessment opened too early: locked, with the lessons to do; open after a waiver.
+- Every page passes axe-core's accessibility rules (WCAG 2 A and AA, best practices) at 375 px: as
+  it opens, with an answer's feedback shown, asking for the learner's name, and locked.
 
 Each test answers as a learner of its own (the server's data folder is shared by the session).
 """
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import axe
 from .answering import FREE_TEXT_ANSWER, give_right_answer, question_id
 from .conftest import ARTIFACTS, READY, ROOT, VIEW_TIMEOUT_MS, LearnerView, console_log, require_playwright, watch
 from .layout import click_every_control, measure, screenshot, show_all
@@ -108,6 +111,35 @@ def test_every_question_fits_and_answers_at_every_width(request: pytest.FixtureR
     assert not failures, f"{notebook}:\n" + "\n".join(failures)
     expect(page.locator(".quiz-error")).to_have_count(0)
     page.set_viewport_size({"width": 1280, "height": 900})  # a tall page costs memory while the others run
+
+
+@pytest.mark.parametrize("notebook", [HOME, *LESSONS])
+def test_every_page_passes_an_accessibility_check(request: pytest.FixtureRequest, opened, learner_view: LearnerView, notebook: str) -> None:
+    """At 375 px, the page as it is shown, then (a practice quiz) with feedback shown: a single-choice
+    question answered wrong (the explanation in its red panel) and another answered right. No rule of
+    axe-core's broken (names and labels, contrast, landmarks, headings...)."""
+    lv = learner_view
+    page, console = opened[notebook]
+    page.bring_to_front()
+    watch(request, "learner-view", page, console, [lv.server.log])
+    expect(page.locator(READY).first).to_be_attached(timeout=VIEW_TIMEOUT_MS)
+    show_all(page, 375)
+    found = axe.problems(page)
+    if notebook != HOME and bank_of(lv, notebook).mode == "practice":
+        bank = bank_of(lv, notebook)
+        wrong_q = next(q for q in bank.questions if q.type == "single_choice")
+        right_q = next(q for q in bank.questions if q.type not in ("single_choice", "free_text"))
+        q = page.locator(f".quiz-q-{wrong_q.id}")
+        q.get_by_role("radio", name=next(o.text for o in wrong_q.options if not o.correct), exact=True).check()
+        q.locator("button.quiz-submit").click()
+        expect(q.locator(".quiz-feedback .quiz-verdict")).to_contain_text("Not right")
+        q = page.locator(f".quiz-q-{right_q.id}")
+        give_right_answer(q, right_q)
+        q.locator("button.quiz-submit").click()
+        expect(q.locator(".quiz-feedback .quiz-verdict")).to_contain_text("Right")
+        found += [f"with feedback shown: {p}" for p in axe.problems(page)]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not found, f"{notebook}:\n" + "\n".join(found)
 
 
 FIGURE_SCALE = 0.7
@@ -237,6 +269,7 @@ def test_setting_the_name_in_the_welcome_lesson_opens_every_quiz_on_the_page(vie
     forms = page.locator(".quiz-learner-form")
     expect(forms).to_have_count(4)  # the lesson's own, and one in each of its three quizzes
     expect(page.locator(".quiz-question")).to_have_count(0)
+    assert not axe.problems(page)  # the name forms pass the accessibility check (see test_every_page_passes_...)
     first = forms.first
     first.get_by_role("textbox").fill("Walter Welcome")
     first.get_by_role("button", name="Save name").click()
@@ -273,6 +306,7 @@ def test_the_final_assessment_says_which_lessons_to_do_first_until_a_trainer_wai
     expect(page.locator(".quiz-question")).to_have_count(0)
     expect(page.locator("button.quiz-submit-assessment")).to_have_count(0)
     screenshot(page, 375, SCREENSHOTS.parent / "states" / "final_assessment-locked-375.png")
+    assert not axe.problems(page)  # locked, it passes the accessibility check too
 
     lv.open(page, HOME)
     expect(page.locator("li.quiz-home-lesson[data-quiz=final_assessment]")).to_contain_text("locked")
