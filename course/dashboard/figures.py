@@ -1,4 +1,4 @@
-"""The dashboard's plots: matplotlib figures (no pyplot) shown as image widgets."""
+"""The dashboard's plots: matplotlib figures (no pyplot) shown as images with their text, in HTML widgets."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from course.render import escape
+
 
 def _figure_image(figure: Any, alt: str) -> w.Widget:
     """A matplotlib figure as a PNG in an HTML widget, ``alt`` its text for screen readers and its
