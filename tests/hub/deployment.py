@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import npm_cache
 import pgserver
 
 from . import learner_env, system
@@ -42,7 +43,6 @@ from course import learner_view
 from .client import HubClient
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path.home() / ".cache" / "ketamine-course-tests"
 CHP_VERSION = "5.3.0"
 LEARNERS = ("kc-ann", "kc-bob")
 TRAINER = "kc-tess"
@@ -273,30 +273,11 @@ def start_postgres(stack: contextlib.ExitStack, ledger: system.Ledger) -> tuple[
 
 def ensure_chp() -> Path:
     """configurable-http-proxy from npm, installed once into ~/.cache/ketamine-course-tests."""
-    folder = CACHE / f"chp-{CHP_VERSION}"
-    executable = folder / "node_modules" / ".bin" / "configurable-http-proxy"
-    if (folder / ".installed").exists() and executable.exists():
-        return executable
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        raise Unavailable("Node.js and npm are needed for configurable-http-proxy (apt-get install nodejs npm)")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="chp-", dir=CACHE))
     try:
-        result = subprocess.run(
-            [npm, "install", "--prefix", str(staging), "--no-audit", "--no-fund", "--loglevel=error", f"configurable-http-proxy@{CHP_VERSION}"],
-            capture_output=True, text=True, timeout=300, cwd=staging,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise Unavailable(f"npm install configurable-http-proxy@{CHP_VERSION} failed: {result.stderr.strip()[-1500:]}")
-        (staging / ".installed").write_text(CHP_VERSION + "\n")
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
-    except subprocess.TimeoutExpired as error:
-        raise Unavailable(f"npm install configurable-http-proxy timed out: {error}") from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return executable
+        folder = npm_cache.installed("configurable-http-proxy", CHP_VERSION)
+    except npm_cache.NpmUnavailable as error:
+        raise Unavailable(str(error)) from error
+    return folder / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
 def check_learner_can_run(deployment: Deployment) -> None:
