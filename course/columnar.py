@@ -255,8 +255,7 @@ def _read_cached(url: Any, path: Path) -> tuple[dict[str, Any], pa.Table, pa.Tab
     # process while there are few, else by ADBC in a child)
     request = {**_EVERYTHING, "state": 0}
     if dialect == "sqlite":
-        tables = _read_here(url, {**request, "max_new": _MAX_HERE})
-        attempts, people, reviews, state_table = tables if len(tables) == 4 else _read_in_child(url.database, request)
+        attempts, people, reviews, state_table = _read_here(url, {**request, "max_rows": _MAX_HERE}) or _read_in_child(url.database, request)
     else:
         attempts, people, reviews, state_table = read_tables(url, request)
     state = state_table.to_pylist()[0]
@@ -421,13 +420,13 @@ def read_tables(url: Any, request: dict[str, Any]) -> tuple[pa.Table, ...]:
 
 def _tables(conn: Any, dialect: str, request: dict[str, Any]) -> tuple[pa.Table, ...]:
     _execute(conn, "BEGIN" if dialect == "sqlite" else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    if request.get("max_rows") is not None and _more_than(conn, request["max_rows"]):
+        _execute(conn, "COMMIT")
+        return ()  # too many rows to read here: the caller reads them by ADBC
     state = _state(conn, dialect, request["state"], request.get("gaps")) if request.get("state") is not None else None
     if state is not None and request.get("max_new") is not None and state.column("newer")[0].as_py() > request["max_new"]:
         _execute(conn, "COMMIT")
         return (state,)  # too many new rows to read here: the caller reads them all by ADBC
-    if request.get("max_rows") is not None and _more_than(conn, request["max_rows"]):
-        _execute(conn, "COMMIT")
-        return ()  # too many rows to read here: the caller reads them by ADBC
     people = _learners(conn, dialect, request)
     attempts = _attempts(conn, dialect, request)
     if isinstance(conn, _RowConnection):  # Python's sqlite3 types by value (no sentinel); sorted here, not by a temporary B-tree
