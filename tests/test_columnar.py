@@ -57,14 +57,20 @@ def tamper(world: World) -> None:
     assert world.keys["ann b-single"] in set(found["key"])
 
 
+def record_children(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The reader child's runs on SQLite, recorded as they are made (each still runs)."""
+    children: list[tuple] = []
+    real_child = columnar._read_in_child
+    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    return children
+
+
 @pytest.mark.parametrize("through_child", [False, True], ids=["read here", "read by the child"])
 def test_the_same_frame_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, through_child: bool) -> None:
     """Every read (each filter, with and without detail, an export's order) gives the old path's
     frame, whether the store is small enough to be read in this process or read by the child."""
     world = World(tmp_path)
-    children = []
-    real_child = columnar._read_in_child
-    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    children = record_children(monkeypatch)
     if through_child:
         monkeypatch.setattr(columnar, "_MAX_HERE", 0)
     try:
@@ -204,9 +210,7 @@ def test_a_first_read_in_this_process_and_in_the_child_give_the_same_frame(tmp_p
     (_MAX_HERE): the same frame and tables either way, an empty store included."""
     world = World(tmp_path)
     empty = ResultsStore(f"sqlite:///{tmp_path / 'empty.sqlite'}", outbox=tmp_path / "empty-outbox.jsonl")
-    children = []
-    real_child = columnar._read_in_child
-    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    children = record_children(monkeypatch)
     try:
         for limit, through_child in ((columnar._MAX_HERE, False), (0, True)):
             monkeypatch.setattr(columnar, "_MAX_HERE", limit)

@@ -10,6 +10,7 @@ import pytest
 
 from course import columnar, export_csv, report
 from conftest import new_pg_database
+from test_columnar import record_children
 from test_report import World, at
 
 
@@ -33,9 +34,7 @@ def test_the_same_file_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """On SQLite a small store (at most columnar._MAX_HERE answers) is read in this process, a large
     one by the reader child: the same file either way."""
     world = World(tmp_path)
-    children = []
-    real_child = columnar._read_in_child
-    monkeypatch.setattr(columnar, "_read_in_child", lambda *args: children.append(args) or real_child(*args))
+    children = record_children(monkeypatch)
     if through_child:
         monkeypatch.setattr(columnar, "_MAX_HERE", 0)
     try:
