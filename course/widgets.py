@@ -710,10 +710,9 @@ def progress_widget(*, learner: str | None = None, store: ResultsStore | None = 
     except StoreError:
         track = ""
     body = "".join(f"<tr><td>{escape(r.title)}</td><td>{escape(r.status)}</td><td>{escape(_in_words(r.detail))}</td></tr>" for r in rows)
-    percent = 100 * done / max(1, len(rows))
     table = html(
         f'<div class="quiz-home"><p><b>{done} of {len(rows)} done</b> — learner: <b>{escape(backend.learner)}</b></p>{track}'
-        f'<div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(rows)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'{_progress_bar(done, len(rows))}'
         f'<table class="quiz-progress"><thead><tr><th>Lesson</th><th>Status</th><th>Score</th></tr></thead><tbody>{body}</tbody></table></div>',
         FULL_WIDTH,
     )
@@ -744,6 +743,15 @@ def home_widget() -> w.Widget:
 
     container = _page(content(), "quiz-home-container")
     return container
+
+
+def _progress_bar(done: int, total: int) -> str:
+    """The lessons done as a bar, named for screen readers (the progress and the course home)."""
+    percent = 100 * done / max(1, total)
+    return (
+        f'<div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" '
+        f'aria-valuemax="{total}"><div style="width:{percent:.0f}%"></div></div>'
+    )
 
 
 def _track_html(role: str | None) -> str:
@@ -790,10 +798,9 @@ def _home_html(backend: Backend) -> str:
         lead = f'<p class="quiz-home-lead">Next: <a href="{escape(nxt.lesson)}"><b>{escape(number[nxt.title])}. {escape(nxt.title)}</b></a></p>'
     else:
         lead = '<p class="quiz-home-lead"><b>You have done every lesson.</b></p>'
-    percent = 100 * done / max(1, len(lessons))
     return (
         f'<div class="quiz-home"><p>Signed in as <b>{escape(home.learner)}</b>.</p>{_track_html(home.role)}{_due_html(home.due)}'
-        f'<p>{done} of {len(lessons)} done</p><div class="quiz-progress-bar" role="progressbar" aria-label="Lessons done" aria-valuenow="{done}" aria-valuemin="0" aria-valuemax="{len(lessons)}"><div style="width:{percent:.0f}%"></div></div>'
+        f'<p>{done} of {len(lessons)} done</p>{_progress_bar(done, len(lessons))}'
         f'{lead}<ol class="quiz-home-lessons">{"".join(items)}</ol>'
         "<p class=\"quiz-note\">A lesson is done when you have answered each of its questions at least once.</p></div>"
     )
